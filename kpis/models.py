@@ -1,0 +1,212 @@
+"""The metric catalogue, service levels agreed per contract, and measurements against them."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from contracts.models import Contract
+
+
+class Direction(models.TextChoices):
+    HIGHER = "higher", "Higher is better"
+    LOWER = "lower", "Lower is better"
+
+
+class Aggregation(models.TextChoices):
+    AVG = "avg", "Average"
+    SUM = "sum", "Sum"
+    MIN = "min", "Minimum"
+    MAX = "max", "Maximum"
+    P95 = "p95", "95th percentile"
+    COUNT = "count", "Count"
+    RATIO = "ratio", "Ratio (sum of numerators ÷ sum of denominators, %)"
+
+
+class MetricCategory(models.TextChoices):
+    QUALITY = "quality", "Quality"
+    DELIVERY = "delivery", "Delivery"
+    RESPONSIVENESS = "responsiveness", "Responsiveness"
+    RELATIONSHIP = "relationship", "Relationship"
+
+
+class Metric(models.Model):
+    """An entry of the KPI catalogue: what is measured, in which unit, and which way is good."""
+
+    code = models.SlugField(max_length=60, unique=True)
+    name = models.CharField(max_length=150, unique=True)
+    unit = models.CharField(max_length=30, help_text="%, minutes, hours, seconds, count, score …")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    aggregation = models.CharField(max_length=10, choices=Aggregation.choices, default=Aggregation.AVG)
+    category = models.CharField(max_length=20, choices=MetricCategory.choices)
+    min_value = models.DecimalField(
+        max_digits=18, decimal_places=4, null=True, blank=True, help_text="Lowest plausible value (validation)."
+    )
+    max_value = models.DecimalField(
+        max_digits=18, decimal_places=4, null=True, blank=True, help_text="Highest plausible value (validation)."
+    )
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    policy_vendor_path = None  # the catalogue is read through service levels
+
+    class Meta:
+        ordering = ["category", "name"]
+        constraints = [
+            models.CheckConstraint(
+                name="metric_value_range_ordered",
+                condition=Q(min_value__isnull=True) | Q(max_value__isnull=True) | Q(max_value__gte=F("min_value")),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.unit})"
+
+
+class MeasurementPeriod(models.TextChoices):
+    WEEKLY = "weekly", "Weekly"
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+
+
+class ServiceLevelKind(models.TextChoices):
+    CSL = "csl", "Critical service level"
+    KPI = "kpi", "Key performance indicator"
+
+
+class ServiceLevel(models.Model):
+    """A metric as agreed in one contract: expected level, minimum level, period and weight.
+
+    ``target`` is the expected level (met at or beyond it); ``minimum`` the level beyond
+    which the period is a failure. Between the two the result is a warning.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="service_levels")
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="service_levels")
+    kind = models.CharField(max_length=5, choices=ServiceLevelKind.choices, default=ServiceLevelKind.KPI)
+    target = models.DecimalField("expected level", max_digits=18, decimal_places=4)
+    minimum = models.DecimalField("minimum level", max_digits=18, decimal_places=4)
+    period = models.CharField(max_length=10, choices=MeasurementPeriod.choices, default=MeasurementPeriod.MONTHLY)
+    grace_days = models.PositiveSmallIntegerField(
+        "reporting grace (days)", default=5, validators=[MaxValueValidator(60)]
+    )
+    credit_allocation_percent = models.DecimalField(
+        "pool allocation (%)",
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0), MaxValueValidator(500)],
+        help_text="Share of the contract's at-risk amount this service level carries (critical service levels).",
+    )
+    weight = models.PositiveSmallIntegerField(
+        default=10, validators=[MaxValueValidator(100)], help_text="Weight within its category on the scorecard."
+    )
+    effective_from = models.DateField()
+    effective_to = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    policy_vendor_path = "contract__vendor"
+    policy_internal_fields = ("credit_allocation_percent",)
+
+    class Meta:
+        ordering = ["contract", "metric__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "metric"], name="servicelevel_one_per_contract_metric"),
+            models.CheckConstraint(
+                name="servicelevel_effective_range",
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                violation_error_message="The service level must end on or after it starts.",
+            ),
+            models.CheckConstraint(
+                name="servicelevel_credit_only_for_csl",
+                condition=Q(kind="csl") | Q(credit_allocation_percent=0),
+                violation_error_message="Only critical service levels carry a service-credit allocation.",
+            ),
+        ]
+        indexes = [models.Index(fields=["is_active", "period"], name="servicelevel_active_period_idx")]
+
+    def __str__(self):
+        return f"{self.metric.name} — {self.contract.reference}"
+
+    def clean(self):
+        if self.metric_id is None or self.target is None or self.minimum is None:
+            return
+        if self.metric.direction == Direction.HIGHER and self.minimum > self.target:
+            raise ValidationError({"minimum": "When higher is better the minimum level cannot be above the target."})
+        if self.metric.direction == Direction.LOWER and self.minimum < self.target:
+            raise ValidationError({"minimum": "When lower is better the minimum level cannot be below the target."})
+
+
+class MeasurementSource(models.TextChoices):
+    FORM = "form", "Form"
+    UPLOAD = "upload", "Upload"
+    API = "api", "API"
+    SYSTEM = "system", "System"
+
+
+class MeasurementStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Submitted"
+    VALIDATED = "validated", "Validated"
+    DISPUTED = "disputed", "Disputed"
+
+
+class Measurement(models.Model):
+    """One reported figure for a service level on a day. Append-only.
+
+    A correction is a new row that ``supersedes`` the old one; the old row stays, with
+    ``is_current`` cleared, so both remain visible with who changed what and why.
+    For ratio metrics ``value`` is the numerator and ``denominator`` the base.
+    """
+
+    service_level = models.ForeignKey(ServiceLevel, on_delete=models.CASCADE, related_name="measurements")
+    measured_on = models.DateField(help_text="The day (in the portal's time zone) the figure refers to.")
+    value = models.DecimalField(max_digits=18, decimal_places=4)
+    denominator = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    source = models.CharField(max_length=10, choices=MeasurementSource.choices, default=MeasurementSource.FORM)
+    status = models.CharField(
+        max_length=10, choices=MeasurementStatus.choices, default=MeasurementStatus.SUBMITTED
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(default=timezone.now)
+    is_current = models.BooleanField(default=True)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    correction_reason = models.TextField(blank=True)
+    is_late = models.BooleanField(default=False, help_text="Submitted after the period's reporting deadline.")
+    note = models.CharField(max_length=500, blank=True)
+
+    policy_vendor_path = "service_level__contract__vendor"
+    policy_vendor_actions = frozenset({"submit"})
+
+    class Meta:
+        ordering = ["-measured_on", "-submitted_at"]
+        constraints = [
+            models.CheckConstraint(
+                name="measurement_denominator_positive",
+                condition=Q(denominator__isnull=True) | Q(denominator__gt=0),
+                violation_error_message="The denominator must be greater than zero.",
+            ),
+            models.CheckConstraint(
+                name="measurement_correction_has_reason",
+                condition=Q(supersedes__isnull=True) | ~Q(correction_reason=""),
+                violation_error_message="A correction needs a reason.",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["service_level", "measured_on"], condition=Q(is_current=True), name="measurement_current_idx"
+            ),
+            models.Index(fields=["submitted_at"], name="measurement_submitted_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.service_level_id} {self.measured_on}: {self.value}"

@@ -1,0 +1,9 @@
+"""Loaded by pytest before Django starts (see pyproject): tests run on the development profile.
+
+Django's test runner still switches DEBUG off while tests run; this only picks the
+development defaults (no HTTPS redirect, no static manifest, a throwaway SECRET_KEY).
+"""
+import os
+
+os.environ.setdefault("DEBUG", "true")
+os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
