@@ -210,3 +210,50 @@ class Measurement(models.Model):
 
     def __str__(self):
         return f"{self.service_level_id} {self.measured_on}: {self.value}"
+
+
+class ServiceLevelTarget(models.Model):
+    """An effective-dated expected/minimum level. A period is judged by the levels in force
+    on its first day, so a change never reaches back into periods that started earlier."""
+
+    service_level = models.ForeignKey(ServiceLevel, on_delete=models.CASCADE, related_name="targets")
+    effective_from = models.DateField()
+    target = models.DecimalField("expected level", max_digits=18, decimal_places=4)
+    minimum = models.DecimalField("minimum level", max_digits=18, decimal_places=4)
+    reason = models.CharField(max_length=300, blank=True)
+
+    policy_vendor_path = "service_level__contract__vendor"
+
+    class Meta:
+        ordering = ["service_level", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["service_level", "effective_from"], name="target_one_per_date"),
+        ]
+
+    def __str__(self):
+        return f"{self.service_level_id} from {self.effective_from}: {self.target}/{self.minimum}"
+
+
+class CreditTier(models.Model):
+    """Tiered credit: when the attained value misses the minimum level by at least
+    ``shortfall`` (in the metric's unit), this share of the allocation applies instead of 100%."""
+
+    service_level = models.ForeignKey(ServiceLevel, on_delete=models.CASCADE, related_name="credit_tiers")
+    shortfall = models.DecimalField(max_digits=18, decimal_places=4, validators=[MinValueValidator(0)])
+    factor_percent = models.DecimalField(
+        max_digits=6, decimal_places=2, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+
+    policy_vendor_path = "service_level__contract__vendor"
+
+    class Meta:
+        ordering = ["service_level", "shortfall"]
+        constraints = [
+            models.UniqueConstraint(fields=["service_level", "shortfall"], name="credittier_unique_shortfall"),
+            models.CheckConstraint(
+                name="credittier_factor_range", condition=Q(factor_percent__gte=0, factor_percent__lte=100)
+            ),
+        ]
+
+    def __str__(self):
+        return f"miss ≥ {self.shortfall}: {self.factor_percent}%"

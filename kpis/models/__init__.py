@@ -1,0 +1,57 @@
+"""KPI and SLA models: the catalogue and measurements, evaluation results, and scoring."""
+
+from .catalogue import (
+    Aggregation,
+    Direction,
+    Measurement,
+    MeasurementPeriod,
+    MeasurementSource,
+    MeasurementStatus,
+    Metric,
+    MetricCategory,
+    ServiceLevel,
+    ServiceLevelKind,
+    ServiceLevelTarget,
+    CreditTier,
+)
+from .results import (
+    Breach,
+    BreachKind,
+    BreachSeverity,
+    BreachStatus,
+    EvaluationRun,
+    Outcome,
+    PendingEvaluation,
+    Period,
+    ServiceCredit,
+    ServiceLevelResult,
+)
+from .scoring import Scorecard, ScoringScheme, StandingBand
+
+__all__ = [
+    "Aggregation",
+    "Breach",
+    "BreachKind",
+    "BreachSeverity",
+    "BreachStatus",
+    "CreditTier",
+    "Direction",
+    "EvaluationRun",
+    "Measurement",
+    "MeasurementPeriod",
+    "MeasurementSource",
+    "MeasurementStatus",
+    "Metric",
+    "MetricCategory",
+    "Outcome",
+    "PendingEvaluation",
+    "Period",
+    "Scorecard",
+    "ScoringScheme",
+    "ServiceCredit",
+    "ServiceLevel",
+    "ServiceLevelKind",
+    "ServiceLevelResult",
+    "ServiceLevelTarget",
+    "StandingBand",
+]
