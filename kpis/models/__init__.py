@@ -2,6 +2,7 @@
 
 from .catalogue import (
     Aggregation,
+    CreditTier,
     Direction,
     Measurement,
     MeasurementPeriod,
@@ -12,7 +13,6 @@ from .catalogue import (
     ServiceLevel,
     ServiceLevelKind,
     ServiceLevelTarget,
-    CreditTier,
 )
 from .results import (
     Breach,

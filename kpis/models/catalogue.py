@@ -44,10 +44,18 @@ class Metric(models.Model):
     aggregation = models.CharField(max_length=10, choices=Aggregation.choices, default=Aggregation.AVG)
     category = models.CharField(max_length=20, choices=MetricCategory.choices)
     min_value = models.DecimalField(
-        max_digits=18, decimal_places=4, null=True, blank=True, help_text="Lowest plausible value (validation)."
+        max_digits=18,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Lowest plausible value (validation).",
     )
     max_value = models.DecimalField(
-        max_digits=18, decimal_places=4, null=True, blank=True, help_text="Highest plausible value (validation)."
+        max_digits=18,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Highest plausible value (validation).",
     )
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
@@ -59,7 +67,9 @@ class Metric(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="metric_value_range_ordered",
-                condition=Q(min_value__isnull=True) | Q(max_value__isnull=True) | Q(max_value__gte=F("min_value")),
+                condition=Q(min_value__isnull=True)
+                | Q(max_value__isnull=True)
+                | Q(max_value__gte=F("min_value")),
             ),
         ]
 
@@ -90,7 +100,9 @@ class ServiceLevel(models.Model):
     kind = models.CharField(max_length=5, choices=ServiceLevelKind.choices, default=ServiceLevelKind.KPI)
     target = models.DecimalField("expected level", max_digits=18, decimal_places=4)
     minimum = models.DecimalField("minimum level", max_digits=18, decimal_places=4)
-    period = models.CharField(max_length=10, choices=MeasurementPeriod.choices, default=MeasurementPeriod.MONTHLY)
+    period = models.CharField(
+        max_length=10, choices=MeasurementPeriod.choices, default=MeasurementPeriod.MONTHLY
+    )
     grace_days = models.PositiveSmallIntegerField(
         "reporting grace (days)", default=5, validators=[MaxValueValidator(60)]
     )
@@ -100,10 +112,12 @@ class ServiceLevel(models.Model):
         decimal_places=2,
         default=Decimal("0"),
         validators=[MinValueValidator(0), MaxValueValidator(500)],
-        help_text="Share of the contract's at-risk amount this service level carries (critical service levels).",
+        help_text="Share of the contract's at-risk amount this critical service level carries.",
     )
     weight = models.PositiveSmallIntegerField(
-        default=10, validators=[MaxValueValidator(100)], help_text="Weight within its category on the scorecard."
+        default=10,
+        validators=[MaxValueValidator(100)],
+        help_text="Weight within its category on the scorecard.",
     )
     effective_from = models.DateField()
     effective_to = models.DateField(null=True, blank=True)
@@ -117,7 +131,9 @@ class ServiceLevel(models.Model):
     class Meta:
         ordering = ["contract", "metric__name"]
         constraints = [
-            models.UniqueConstraint(fields=["contract", "metric"], name="servicelevel_one_per_contract_metric"),
+            models.UniqueConstraint(
+                fields=["contract", "metric"], name="servicelevel_one_per_contract_metric"
+            ),
             models.CheckConstraint(
                 name="servicelevel_effective_range",
                 condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
@@ -138,9 +154,13 @@ class ServiceLevel(models.Model):
         if self.metric_id is None or self.target is None or self.minimum is None:
             return
         if self.metric.direction == Direction.HIGHER and self.minimum > self.target:
-            raise ValidationError({"minimum": "When higher is better the minimum level cannot be above the target."})
+            raise ValidationError(
+                {"minimum": "When higher is better the minimum level cannot be above the target."}
+            )
         if self.metric.direction == Direction.LOWER and self.minimum < self.target:
-            raise ValidationError({"minimum": "When lower is better the minimum level cannot be below the target."})
+            raise ValidationError(
+                {"minimum": "When lower is better the minimum level cannot be below the target."}
+            )
 
 
 class MeasurementSource(models.TextChoices):
@@ -168,7 +188,9 @@ class Measurement(models.Model):
     measured_on = models.DateField(help_text="The day (in the portal's time zone) the figure refers to.")
     value = models.DecimalField(max_digits=18, decimal_places=4)
     denominator = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
-    source = models.CharField(max_length=10, choices=MeasurementSource.choices, default=MeasurementSource.FORM)
+    source = models.CharField(
+        max_length=10, choices=MeasurementSource.choices, default=MeasurementSource.FORM
+    )
     status = models.CharField(
         max_length=10, choices=MeasurementStatus.choices, default=MeasurementStatus.SUBMITTED
     )
@@ -203,7 +225,9 @@ class Measurement(models.Model):
         ]
         indexes = [
             models.Index(
-                fields=["service_level", "measured_on"], condition=Q(is_current=True), name="measurement_current_idx"
+                fields=["service_level", "measured_on"],
+                condition=Q(is_current=True),
+                name="measurement_current_idx",
             ),
             models.Index(fields=["submitted_at"], name="measurement_submitted_idx"),
         ]
@@ -249,7 +273,9 @@ class CreditTier(models.Model):
     class Meta:
         ordering = ["service_level", "shortfall"]
         constraints = [
-            models.UniqueConstraint(fields=["service_level", "shortfall"], name="credittier_unique_shortfall"),
+            models.UniqueConstraint(
+                fields=["service_level", "shortfall"], name="credittier_unique_shortfall"
+            ),
             models.CheckConstraint(
                 name="credittier_factor_range", condition=Q(factor_percent__gte=0, factor_percent__lte=100)
             ),

@@ -122,7 +122,8 @@ class Breach(models.Model):
             models.UniqueConstraint(fields=["service_level", "period_start"], name="breach_one_per_period"),
             models.CheckConstraint(
                 name="breach_closed_has_time",
-                condition=Q(status__in=["open", "acknowledged", "action_planned"]) | Q(closed_at__isnull=False),
+                condition=Q(status__in=["open", "acknowledged", "action_planned"])
+                | Q(closed_at__isnull=False),
                 violation_error_message="A closed breach records when it was closed.",
             ),
         ]
@@ -158,7 +159,9 @@ class ServiceCredit(models.Model):
             models.UniqueConstraint(
                 fields=["contract", "period_kind", "period_start"], name="credit_one_per_contract_period"
             ),
-            models.CheckConstraint(name="credit_amount_within_cap", condition=Q(amount__lte=models.F("cap_amount"))),
+            models.CheckConstraint(
+                name="credit_amount_within_cap", condition=Q(amount__lte=models.F("cap_amount"))
+            ),
         ]
 
     def __str__(self):
@@ -177,6 +180,9 @@ class PendingEvaluation(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["service_level", "period_start"], name="pending_one_per_period"),
         ]
+
+    def __str__(self):
+        return f"{self.service_level_id} {self.period_start}"
 
 
 class RunStatus(models.TextChoices):

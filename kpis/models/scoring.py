@@ -31,11 +31,16 @@ class ScoringScheme(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["is_active"], condition=Q(is_active=True), name="scheme_one_active"),
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="scheme_one_active"
+            ),
             models.CheckConstraint(
                 name="scheme_weights_sum_100",
                 condition=Exact(
-                    F("weight_quality") + F("weight_delivery") + F("weight_responsiveness") + F("weight_relationship"),
+                    F("weight_quality")
+                    + F("weight_delivery")
+                    + F("weight_responsiveness")
+                    + F("weight_relationship"),
                     100,
                 ),
                 violation_error_message="Category weights must add up to 100.",
@@ -74,7 +79,8 @@ class StandingBand(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["scheme", "lower"], name="band_unique_lower"),
             models.CheckConstraint(
-                name="band_range_valid", condition=Q(lower__gte=0, upper__lte=100, upper__gt=models.F("lower"))
+                name="band_range_valid",
+                condition=Q(lower__gte=0, upper__lte=100, upper__gt=models.F("lower")),
             ),
         ]
 
@@ -91,7 +97,7 @@ def validate_bands(bands: list[tuple[Decimal, Decimal]]) -> None:
         raise ValidationError("The lowest band must start at 0.")
     if ordered[-1][1] != 100:
         raise ValidationError("The highest band must end at 100.")
-    for (lo, hi), (next_lo, _next_hi) in zip(ordered, ordered[1:], strict=False):
+    for (_lo, hi), (next_lo, _next_hi) in zip(ordered, ordered[1:], strict=False):
         if hi > next_lo:
             raise ValidationError(f"Bands overlap: one ends at {hi} but the next starts at {next_lo}.")
         if hi < next_lo:

@@ -1,0 +1,345 @@
+"""The engine's SQL statements. Each runs once per evaluation, whatever the portfolio size.
+
+Parameters are passed by name (``%(name)s``); identifiers are fixed strings. The
+statements read the temporary ``eval_work`` table of (service level, period) pairs.
+"""
+
+from . import dialect as d
+
+P_END = 'p."end"'
+OPEN_STATUSES = "('open', 'acknowledged', 'action_planned')"
+FAILED_OUTCOMES = "('breached', 'missing')"
+
+WORK_FILTERS = (
+    "AND m.service_level_id IN (SELECT service_level_id FROM eval_work) "
+    "AND m.measured_on >= (SELECT MIN(period_start) FROM eval_work) "
+    "AND m.measured_on <= (SELECT MAX(period_end) FROM eval_work)"
+)
+
+
+def _closed(period_end: str, grace: str) -> str:
+    """The period is closed on the run's local date ``%(today)s``."""
+    return f"{d.add_days(period_end, f'{grace} + 1')} <= %(today)s"
+
+
+def _scope(vendor_ids: list[int] | None, since_filter: bool) -> str:
+    sql = ""
+    if vendor_ids:
+        sql += " AND c.vendor_id IN (" + ", ".join(str(int(v)) for v in vendor_ids) + ")"
+    if since_filter:
+        sql += ' AND p."end" >= %(since)s'
+    return sql
+
+
+def due_periods(*, vendor_ids: list[int] | None, since_filter: bool) -> str:
+    """Every closed period of every active service level (in scope)."""
+    return (
+        'SELECT sl.id, p.start, p."end" FROM kpis_servicelevel sl '
+        "JOIN kpis_period p ON p.kind = sl.period "
+        "JOIN contracts_contract c ON c.id = sl.contract_id "
+        f'WHERE sl.is_active AND p."end" >= sl.effective_from '
+        "AND (sl.effective_to IS NULL OR p.start <= sl.effective_to) "
+        f"AND {_closed(P_END, 'sl.grace_days')}"
+        f"{_scope(vendor_ids, since_filter)}"
+    )
+
+
+def fill_work_full(*, vendor_ids: list[int] | None, since_filter: bool) -> str:
+    return "INSERT INTO eval_work (service_level_id, period_start, period_end) " + due_periods(
+        vendor_ids=vendor_ids, since_filter=since_filter
+    )
+
+
+def fill_work_incremental(*, vendor_ids: list[int] | None, since_filter: bool) -> str:
+    """Closed periods never evaluated, plus queued re-evaluations of closed periods."""
+    return (
+        "INSERT INTO eval_work (service_level_id, period_start, period_end) "
+        + due_periods(vendor_ids=vendor_ids, since_filter=since_filter)
+        + " AND NOT EXISTS (SELECT 1 FROM kpis_servicelevelresult r "
+        "WHERE r.service_level_id = sl.id AND r.period_start = p.start) "
+        'UNION SELECT sl.id, p.start, p."end" FROM kpis_pendingevaluation pe '
+        "JOIN kpis_servicelevel sl ON sl.id = pe.service_level_id "
+        "JOIN kpis_period p ON p.kind = sl.period AND p.start = pe.period_start "
+        "JOIN contracts_contract c ON c.id = sl.contract_id "
+        f"WHERE sl.is_active AND {_closed(P_END, 'sl.grace_days')}"
+        f"{_scope(vendor_ids, since_filter)}"
+    )
+
+
+CLAIM_PENDING = (
+    "DELETE FROM kpis_pendingevaluation WHERE EXISTS (SELECT 1 FROM eval_work w "
+    "WHERE w.service_level_id = kpis_pendingevaluation.service_level_id "
+    "AND w.period_start = kpis_pendingevaluation.period_start)"
+)
+
+
+def upsert_results() -> str:
+    """Aggregate each work period's current measurements, judge them, price the credit, upsert."""
+    bucket = d.period_bucket("sl.period", "m.measured_on")
+    charge_factor = "CASE t.pkind WHEN 'weekly' THEN 12.0 / 52 WHEN 'monthly' THEN 1.0 ELSE 3.0 END"
+    shortfall = "CASE WHEN o.direction = 'higher' THEN o.minimum - o.attained ELSE o.attained - o.minimum END"
+    new = (
+        "service_level_id, period_start, period_end, attained, sample_count, target, minimum, outcome, "
+        "period_charge, at_risk_percent, allocation_percent, factor_percent, credit_amount"
+    )
+    compared = (
+        "attained, sample_count, target, minimum, outcome, period_end, "
+        "period_charge, at_risk_percent, allocation_percent, factor_percent, credit_amount"
+    )
+    excluded = ", ".join(f"excluded.{c.strip()}" for c in compared.split(","))
+    current = ", ".join(f"kpis_servicelevelresult.{c.strip()}" for c in compared.split(","))
+    return f"""
+WITH agg AS (
+    SELECT m.service_level_id AS sl_id, {bucket} AS ps, COUNT(*) AS n,
+           AVG(m.value) AS v_avg, SUM(m.value) AS v_sum, MIN(m.value) AS v_min, MAX(m.value) AS v_max,
+           SUM(m.denominator) AS v_den
+    FROM kpis_measurement m JOIN kpis_servicelevel sl ON sl.id = m.service_level_id
+    WHERE m.is_current {WORK_FILTERS}
+    GROUP BY m.service_level_id, {bucket}
+),
+{d.p95_cte(WORK_FILTERS)},
+t AS (
+    SELECT w.service_level_id, w.period_start, w.period_end, sl.kind AS sl_kind, sl.period AS pkind,
+           sl.credit_allocation_percent AS allocation, mt.direction, mt.aggregation,
+           c.monthly_charge, c.at_risk_percent,
+           COALESCE((SELECT tg.target FROM kpis_serviceleveltarget tg
+                     WHERE tg.service_level_id = w.service_level_id AND tg.effective_from <= w.period_start
+                     ORDER BY tg.effective_from DESC LIMIT 1), sl.target) AS target,
+           COALESCE((SELECT tg.minimum FROM kpis_serviceleveltarget tg
+                     WHERE tg.service_level_id = w.service_level_id AND tg.effective_from <= w.period_start
+                     ORDER BY tg.effective_from DESC LIMIT 1), sl.minimum) AS minimum
+    FROM eval_work w
+    JOIN kpis_servicelevel sl ON sl.id = w.service_level_id
+    JOIN kpis_metric mt ON mt.id = sl.metric_id
+    JOIN contracts_contract c ON c.id = sl.contract_id
+),
+v AS (
+    SELECT t.*, COALESCE(a.n, 0) AS n,
+           ROUND({
+        d.real(f'''CASE t.aggregation
+               WHEN 'avg' THEN a.v_avg WHEN 'sum' THEN a.v_sum WHEN 'min' THEN a.v_min WHEN 'max' THEN a.v_max
+               WHEN 'count' THEN a.n WHEN 'p95' THEN q.p95
+               WHEN 'ratio' THEN {d.real('a.v_sum')} * 100 / NULLIF(a.v_den, 0) END''')
+    }, 4) AS attained,
+           ROUND({d.real(f"(t.monthly_charge * {charge_factor})")}, 2) AS period_charge
+    FROM t
+    LEFT JOIN agg a ON a.sl_id = t.service_level_id AND a.ps = t.period_start
+    LEFT JOIN p95 q ON q.sl_id = t.service_level_id AND q.ps = t.period_start
+),
+o AS (
+    SELECT v.*, CASE
+        WHEN v.n = 0 OR v.attained IS NULL THEN 'missing'
+        WHEN v.direction = 'higher' THEN
+            CASE WHEN v.attained >= v.target THEN 'met' WHEN v.attained >= v.minimum THEN 'warning' ELSE 'breached' END
+        ELSE
+            CASE WHEN v.attained <= v.target THEN 'met' WHEN v.attained <= v.minimum THEN 'warning' ELSE 'breached' END
+        END AS outcome
+    FROM v
+),
+f AS (
+    SELECT o.*, CASE
+        WHEN o.sl_kind <> 'csl' OR o.outcome NOT IN {FAILED_OUTCOMES} THEN 0
+        WHEN o.outcome = 'missing' THEN 100
+        ELSE COALESCE((SELECT ct.factor_percent FROM kpis_credittier ct
+                       WHERE ct.service_level_id = o.service_level_id AND ct.shortfall <= {shortfall}
+                       ORDER BY ct.shortfall DESC LIMIT 1), 100)
+        END AS factor
+    FROM o
+)
+INSERT INTO kpis_servicelevelresult ({new}, evaluated_at)
+SELECT service_level_id, period_start, period_end, attained, n, target, minimum, outcome,
+       period_charge, at_risk_percent, allocation, factor,
+       ROUND({d.real("period_charge * at_risk_percent * allocation * factor")} / 1000000, 2), %(now)s
+FROM f WHERE {d.true()}
+ON CONFLICT (service_level_id, period_start) DO UPDATE SET
+    {", ".join(f"{c.strip()} = excluded.{c.strip()}" for c in compared.split(","))},
+    evaluated_at = excluded.evaluated_at
+WHERE {d.distinct(current, excluded)}
+"""
+
+
+def _breach_failing_join() -> str:
+    return (
+        "FROM kpis_servicelevelresult r "
+        "JOIN eval_work w ON w.service_level_id = r.service_level_id AND w.period_start = r.period_start "
+        "JOIN kpis_servicelevel sl ON sl.id = r.service_level_id "
+    )
+
+
+def open_breaches() -> str:
+    return f"""
+INSERT INTO kpis_breach (service_level_id, period_start, period_end, kind, severity, status, opened_at,
+                         response_due_at, closure_reason, root_cause, corrective_action, last_evaluation_run_id)
+SELECT r.service_level_id, r.period_start, r.period_end,
+       CASE r.outcome WHEN 'missing' THEN 'not_reported' ELSE 'missed_target' END,
+       CASE WHEN sl.kind = 'csl' THEN 'high' WHEN r.outcome = 'breached' THEN 'medium' ELSE 'low' END,
+       'open', %(now)s, %(response_due)s, '', '', '', %(run)s
+{_breach_failing_join()}
+WHERE r.outcome IN {FAILED_OUTCOMES}
+ON CONFLICT (service_level_id, period_start) DO NOTHING
+"""
+
+
+# A breach whose period fails again after being cleared reopens; one that was "not reported"
+# and now has late data that still misses becomes a missed target.
+def reassess_breaches() -> str:
+    return f"""
+UPDATE kpis_breach SET
+    kind = CASE r.outcome WHEN 'missing' THEN 'not_reported' ELSE 'missed_target' END,
+    status = CASE WHEN kpis_breach.status = 'cleared' THEN 'open' ELSE kpis_breach.status END,
+    closed_at = CASE WHEN kpis_breach.status = 'cleared' THEN NULL ELSE kpis_breach.closed_at END,
+    closure_reason = CASE WHEN kpis_breach.status = 'cleared' THEN '' ELSE kpis_breach.closure_reason END,
+    response_due_at = CASE WHEN kpis_breach.status = 'cleared' THEN %(response_due)s
+                           ELSE kpis_breach.response_due_at END,
+    last_evaluation_run_id = %(run)s
+FROM kpis_servicelevelresult r
+JOIN eval_work w ON w.service_level_id = r.service_level_id AND w.period_start = r.period_start
+WHERE kpis_breach.service_level_id = r.service_level_id AND kpis_breach.period_start = r.period_start
+  AND r.outcome IN {FAILED_OUTCOMES}
+  AND kpis_breach.opened_at <> %(now)s
+  AND (kpis_breach.status = 'cleared'
+       OR kpis_breach.kind <> CASE r.outcome WHEN 'missing' THEN 'not_reported' ELSE 'missed_target' END)
+"""
+
+
+def clear_breaches() -> str:
+    return f"""
+UPDATE kpis_breach SET
+    status = 'cleared', closed_at = %(now)s, last_evaluation_run_id = %(run)s,
+    closure_reason = 'Cleared by corrected data: the period now attains ' || {d.text("r.attained")}
+                     || ' (' || r.outcome || ')'
+FROM kpis_servicelevelresult r
+JOIN eval_work w ON w.service_level_id = r.service_level_id AND w.period_start = r.period_start
+WHERE kpis_breach.service_level_id = r.service_level_id AND kpis_breach.period_start = r.period_start
+  AND r.outcome IN ('met', 'warning') AND kpis_breach.status IN {OPEN_STATUSES}
+"""
+
+
+def audit_breaches() -> str:
+    return f"""
+INSERT INTO accounts_auditevent (occurred_at, actor_id, action, object_type, object_id, object_repr, vendor_id,
+                                 changes, note, internal_only)
+SELECT %(now)s, NULL,
+       CASE WHEN b.status = 'cleared' THEN 'kpis.breach.cleared'
+            WHEN b.opened_at = %(now)s THEN 'kpis.breach.opened'
+            ELSE 'kpis.breach.reassessed' END,
+       'kpis.breach', {d.text("b.id")},
+       mt.name || ' — ' || c.reference || ', period from ' || {d.text("b.period_start")},
+       c.vendor_id, {d.empty_json()},
+       CASE WHEN b.status = 'cleared' THEN b.closure_reason
+            WHEN r.outcome = 'missing' THEN 'No figures were reported for the period by its deadline.'
+            ELSE 'Attained ' || {d.text("r.attained")} || ' against minimum ' || {d.text("r.minimum")}
+                 || ' (expected ' || {d.text("r.target")} || ').' END,
+       {"FALSE" if d.is_postgres() else "0"}
+FROM kpis_breach b
+JOIN kpis_servicelevelresult r ON r.service_level_id = b.service_level_id AND r.period_start = b.period_start
+JOIN kpis_servicelevel sl ON sl.id = b.service_level_id
+JOIN kpis_metric mt ON mt.id = sl.metric_id
+JOIN contracts_contract c ON c.id = sl.contract_id
+WHERE b.last_evaluation_run_id = %(run)s
+"""
+
+
+def upsert_credits() -> str:
+    """The credit ledger of every contract period touched by this run: gross, cap, capped amount."""
+    cap = "ROUND(MAX(r.period_charge) * c.at_risk_percent / 100, 2)"
+    compared = "failures, gross_amount, cap_amount, amount, period_end, currency"
+    current = ", ".join(f"kpis_servicecredit.{x.strip()}" for x in compared.split(","))
+    excluded = ", ".join(f"excluded.{x.strip()}" for x in compared.split(","))
+    return f"""
+INSERT INTO kpis_servicecredit (contract_id, period_kind, period_start, period_end, failures, gross_amount,
+                                cap_amount, amount, currency, evaluated_at)
+SELECT sl.contract_id, sl.period, r.period_start, MAX(r.period_end),
+       SUM(CASE WHEN r.credit_amount > 0 THEN 1 ELSE 0 END), SUM(r.credit_amount), {cap},
+       {d.least("SUM(r.credit_amount)", cap)}, c.currency, %(now)s
+FROM kpis_servicelevelresult r
+JOIN kpis_servicelevel sl ON sl.id = r.service_level_id
+JOIN contracts_contract c ON c.id = sl.contract_id
+JOIN (SELECT DISTINCT s2.contract_id, s2.period, w.period_start FROM eval_work w
+      JOIN kpis_servicelevel s2 ON s2.id = w.service_level_id) k
+  ON k.contract_id = sl.contract_id AND k.period = sl.period AND k.period_start = r.period_start
+WHERE {d.true()}
+GROUP BY sl.contract_id, sl.period, r.period_start, c.currency, c.at_risk_percent
+HAVING SUM(r.credit_amount) > 0 OR EXISTS (
+    SELECT 1 FROM kpis_servicecredit x WHERE x.contract_id = sl.contract_id AND x.period_kind = sl.period
+    AND x.period_start = r.period_start)
+ON CONFLICT (contract_id, period_kind, period_start) DO UPDATE SET
+    failures = excluded.failures, gross_amount = excluded.gross_amount, cap_amount = excluded.cap_amount,
+    amount = excluded.amount, period_end = excluded.period_end, currency = excluded.currency,
+    evaluated_at = excluded.evaluated_at
+WHERE {d.distinct(current, excluded)}
+"""
+
+
+def upsert_scorecards() -> str:
+    """Monthly scorecards of every vendor month touched by this run (a result belongs to the
+    month its period ends in): SLA points weighted within categories, categories weighted by
+    the scheme (renormalised over the categories that have results), banded."""
+    compared = (
+        "score, quality_score, delivery_score, responsiveness_score, relationship_score, "
+        "result_count, band, rag, period_end"
+    )
+    current = ", ".join(f"kpis_scorecard.{x.strip()}" for x in compared.split(","))
+    excluded = ", ".join(f"excluded.{x.strip()}" for x in compared.split(","))
+
+    def cat(name):
+        return f"ROUND(MAX(CASE WHEN category = '{name}' THEN cscore END), 2)"
+
+    return f"""
+WITH months AS (
+    SELECT DISTINCT c.vendor_id, {d.month_start("w.period_end")} AS ms
+    FROM eval_work w JOIN kpis_servicelevel sl ON sl.id = w.service_level_id
+    JOIN contracts_contract c ON c.id = sl.contract_id
+),
+res AS (
+    SELECT m.vendor_id, m.ms, mt.category, sl.weight,
+           CASE r.outcome WHEN 'met' THEN 100 WHEN 'warning' THEN %(warning_points)s ELSE 0 END AS pts
+    FROM months m
+    JOIN contracts_contract c ON c.vendor_id = m.vendor_id
+    JOIN kpis_servicelevel sl ON sl.contract_id = c.id
+    JOIN kpis_metric mt ON mt.id = sl.metric_id
+    JOIN kpis_servicelevelresult r ON r.service_level_id = sl.id
+         AND r.period_end >= m.ms AND r.period_end <= {d.month_end("m.ms")}
+    WHERE sl.weight > 0
+),
+cat AS (
+    SELECT vendor_id, ms, category, {d.real("SUM(weight * pts)")} / SUM(weight) AS cscore, COUNT(*) AS n,
+           CASE category WHEN 'quality' THEN %(w_quality)s WHEN 'delivery' THEN %(w_delivery)s
+                WHEN 'responsiveness' THEN %(w_responsiveness)s ELSE %(w_relationship)s END AS cw
+    FROM res GROUP BY vendor_id, ms, category
+),
+overall AS (
+    SELECT vendor_id, ms, ROUND({d.real("SUM(cscore * cw)")} / SUM(cw), 2) AS score, SUM(n) AS n,
+           {cat("quality")} AS q, {cat("delivery")} AS dl, {cat("responsiveness")} AS rs,
+           {cat("relationship")} AS rl
+    FROM cat WHERE cw > 0 GROUP BY vendor_id, ms
+)
+INSERT INTO kpis_scorecard (vendor_id, period_start, period_end, score, quality_score, delivery_score,
+                            responsiveness_score, relationship_score, result_count, band, rag, trend, evaluated_at)
+SELECT o.vendor_id, o.ms, {d.month_end("o.ms")}, o.score, o.q, o.dl, o.rs, o.rl, o.n,
+       COALESCE(b.name, ''), COALESCE(b.rag, ''), 'new', %(now)s
+FROM overall o
+LEFT JOIN kpis_standingband b ON b.scheme_id = %(scheme)s AND o.score >= b.lower
+     AND (o.score < b.upper OR (b.upper = 100 AND o.score <= 100))
+WHERE {d.true()}
+ON CONFLICT (vendor_id, period_start) DO UPDATE SET
+    score = excluded.score, quality_score = excluded.quality_score, delivery_score = excluded.delivery_score,
+    responsiveness_score = excluded.responsiveness_score, relationship_score = excluded.relationship_score,
+    result_count = excluded.result_count, band = excluded.band, rag = excluded.rag,
+    period_end = excluded.period_end, evaluated_at = excluded.evaluated_at
+WHERE {d.distinct(current, excluded)}
+"""
+
+
+def rank_and_trend() -> str:
+    return f"""
+UPDATE kpis_scorecard SET rank = x.rnk, previous_score = x.prev,
+    trend = CASE WHEN x.prev IS NULL THEN 'new' WHEN x.score - x.prev > 1 THEN 'up'
+                 WHEN x.prev - x.score > 1 THEN 'down' ELSE 'flat' END
+FROM (SELECT id, score,
+             RANK() OVER (PARTITION BY period_start ORDER BY score DESC) AS rnk,
+             LAG(score) OVER (PARTITION BY vendor_id ORDER BY period_start) AS prev
+      FROM kpis_scorecard) x
+WHERE x.id = kpis_scorecard.id
+  AND {d.distinct("kpis_scorecard.rank, kpis_scorecard.previous_score", "x.rnk, x.prev")}
+"""
