@@ -10,6 +10,7 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 
@@ -53,6 +54,14 @@ def audit_record(*, actor, action: str, obj, changes: dict | None = None, note: 
     )
 
 
+def _same_value(field: models.Field, old, new) -> bool:
+    """Equal as the column stores them: a form's Decimal("5") is the stored Decimal("5.00")."""
+    try:
+        return field.to_python(old) == field.to_python(new)
+    except ValidationError:
+        return False  # not comparable yet; full_clean reports the bad value
+
+
 def _editable_fields(model) -> list[models.Field]:
     return [f for f in model._meta.concrete_fields if not f.primary_key and f.editable]
 
@@ -65,7 +74,9 @@ def audited_create(*, model, actor, note: str = "", **data):
     instance.save()
     changes = {f.name: [None, _field_value(instance, f)] for f in _editable_fields(model)}
     changes = {k: v for k, v in changes.items() if v[1] not in (None, "", [], {})}
-    audit_record(actor=actor, action=action_code(instance, "created"), obj=instance, changes=changes, note=note)
+    audit_record(
+        actor=actor, action=action_code(instance, "created"), obj=instance, changes=changes, note=note
+    )
     return instance
 
 
@@ -81,11 +92,12 @@ def audited_update(*, instance, actor, data: dict, note: str = ""):
         raise ValueError(f"{type(instance).__name__} has no editable fields {sorted(unknown)}")
     changes = {}
     for name, value in data.items():
-        old = _field_value(instance, fields[name])
+        field = fields[name]
+        old = getattr(instance, field.attname)
         setattr(instance, name, value)
-        new = _field_value(instance, fields[name])
-        if old != new:
-            changes[name] = [old, new]
+        new = getattr(instance, field.attname)
+        if not _same_value(field, old, new):
+            changes[name] = [_plain(old), _plain(new)]
     if not changes:
         return instance, []
     instance.full_clean()
@@ -93,7 +105,9 @@ def audited_update(*, instance, actor, data: dict, note: str = ""):
     if any(f.name == "updated_at" for f in type(instance)._meta.concrete_fields):
         update_fields.append("updated_at")
     instance.save(update_fields=update_fields)
-    audit_record(actor=actor, action=action_code(instance, "updated"), obj=instance, changes=changes, note=note)
+    audit_record(
+        actor=actor, action=action_code(instance, "updated"), obj=instance, changes=changes, note=note
+    )
     return instance, list(changes)
 
 
@@ -101,5 +115,7 @@ def audited_update(*, instance, actor, data: dict, note: str = ""):
 def audited_delete(*, instance, actor, note: str = "") -> None:
     """Delete a row, keeping its last values in the trail."""
     snapshot = {f.name: [_field_value(instance, f), None] for f in _editable_fields(type(instance))}
-    audit_record(actor=actor, action=action_code(instance, "deleted"), obj=instance, changes=snapshot, note=note)
+    audit_record(
+        actor=actor, action=action_code(instance, "deleted"), obj=instance, changes=snapshot, note=note
+    )
     instance.delete()

@@ -64,6 +64,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     objects = UserManager()
 
+    # Vendor users see (and vendor admins manage) the users of their own vendor.
+    policy_vendor_path = "vendor"
+    policy_vendor_actions = frozenset({"manage_users"})
+    policy_internal_fields = ("is_staff", "is_superuser")
+
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -138,3 +143,8 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    @classmethod
+    def policy_vendor_q(cls):
+        """Vendor users never see events about internal-only fields."""
+        return Q(internal_only=False)

@@ -82,6 +82,11 @@ def create_work_table() -> list[str]:
     return ["DROP TABLE IF EXISTS temp.eval_work", f"CREATE TEMP TABLE eval_work ({columns})"]
 
 
+def analyze_work_table() -> list[str]:
+    """Give the planner the work table's real size (temporary tables are never auto-analysed)."""
+    return ["ANALYZE eval_work"] if is_postgres() else []
+
+
 def drop_work_table() -> list[str]:
     return [] if is_postgres() else ["DROP TABLE IF EXISTS temp.eval_work"]
 
@@ -117,3 +122,14 @@ def advisory_lock() -> list[str]:
 
 def empty_json() -> str:
     return "'{}'::jsonb" if is_postgres() else "'{}'"
+
+
+def session_settings() -> list[str]:
+    """Per-transaction planner settings for the engine's large set-based statements.
+
+    Enough memory to hash-aggregate a portfolio-year in RAM; no JIT, whose compile time
+    for these expression-heavy statements exceeds what it saves.
+    """
+    if not is_postgres():
+        return []
+    return ["SET LOCAL work_mem = '256MB'", "SET LOCAL jit = off"]

@@ -32,8 +32,15 @@ def ensure_calendar(today: date) -> None:
     first = ServiceLevel.objects.aggregate(first=Min("effective_from"))["first"]
     if first is None:
         return
-    covered = Period.objects.aggregate(first=Min("start"), last=Max("end"))
-    if covered["first"] and covered["first"] <= first and covered["last"] >= today:
+    # Each kind on its own: the current quarter reaches past today long before the weeks do.
+    covered = {
+        row["kind"]: row
+        for row in Period.objects.order_by().values("kind").annotate(first=Min("start"), last=Max("end"))
+    }
+    if all(
+        kind in covered and covered[kind]["first"] <= first and covered[kind]["last"] >= today
+        for kind in PERIOD_KINDS
+    ):
         return
     rows = [
         Period(kind=kind, start=start, end=end)
@@ -71,14 +78,16 @@ def _evaluate(run: EvaluationRun, *, now: datetime) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         for sql in dialect.advisory_lock():
             cursor.execute(sql)
-        if dialect.is_postgres():
-            cursor.execute("SET LOCAL work_mem = '256MB'")
+        for sql in dialect.session_settings():
+            cursor.execute(sql)
         for sql in dialect.create_work_table():
             cursor.execute(sql)
         run.periods_evaluated = _execute(cursor, fill, params)
         if run.periods_evaluated:
+            for sql in dialect.analyze_work_table():
+                cursor.execute(sql)
             _execute(cursor, statements.CLAIM_PENDING, params)
-            run.results_written = _execute(cursor, statements.upsert_results(), params)
+            run.results_written = _execute(cursor, statements.upsert_results(full=run.full), params)
             run.breaches_opened = _execute(cursor, statements.open_breaches(), params)
             _execute(cursor, statements.reassess_breaches(), params)
             run.breaches_cleared = _execute(cursor, statements.clear_breaches(), params)

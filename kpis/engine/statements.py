@@ -73,9 +73,23 @@ CLAIM_PENDING = (
 )
 
 
-def upsert_results() -> str:
-    """Aggregate each work period's current measurements, judge them, price the credit, upsert."""
+def upsert_results(*, full: bool) -> str:
+    """Aggregate each work period's current measurements, judge them, price the credit, upsert.
+
+    A full run aggregates every current measurement in one pass (a sequential scan is the
+    cheapest plan); an incremental run restricts the scan to the work set's service levels
+    and dates so that it reads only what it needs.
+    """
     bucket = d.period_bucket("sl.period", "m.measured_on")
+    filters = "" if full else WORK_FILTERS
+    if d.is_postgres():
+        p95_agg = ", percentile_cont(0.95) WITHIN GROUP (ORDER BY m.value) FILTER (WHERE mt.aggregation = 'p95') AS p95"
+        p95_cte, p95_join, p95_col = "", "", "a.p95"
+    else:
+        p95_agg = ""
+        p95_cte = d.p95_cte(filters) + ","
+        p95_join = "LEFT JOIN p95 q ON q.sl_id = t.service_level_id AND q.ps = t.period_start"
+        p95_col = "q.p95"
     charge_factor = "CASE t.pkind WHEN 'weekly' THEN 12.0 / 52 WHEN 'monthly' THEN 1.0 ELSE 3.0 END"
     shortfall = "CASE WHEN o.direction = 'higher' THEN o.minimum - o.attained ELSE o.attained - o.minimum END"
     new = (
@@ -89,16 +103,16 @@ def upsert_results() -> str:
     excluded = ", ".join(f"excluded.{c.strip()}" for c in compared.split(","))
     current = ", ".join(f"kpis_servicelevelresult.{c.strip()}" for c in compared.split(","))
     return f"""
-WITH agg AS (
+WITH {p95_cte} agg AS (
     SELECT m.service_level_id AS sl_id, {bucket} AS ps, COUNT(*) AS n,
            AVG(m.value) AS v_avg, SUM(m.value) AS v_sum, MIN(m.value) AS v_min, MAX(m.value) AS v_max,
-           SUM(m.denominator) AS v_den
+           SUM(m.denominator) AS v_den {p95_agg}
     FROM kpis_measurement m JOIN kpis_servicelevel sl ON sl.id = m.service_level_id
-    WHERE m.is_current {WORK_FILTERS}
+    JOIN kpis_metric mt ON mt.id = sl.metric_id
+    WHERE m.is_current {filters}
     GROUP BY m.service_level_id, {bucket}
 ),
-{d.p95_cte(WORK_FILTERS)},
-t AS (
+t AS MATERIALIZED (
     SELECT w.service_level_id, w.period_start, w.period_end, sl.kind AS sl_kind, sl.period AS pkind,
            sl.credit_allocation_percent AS allocation, mt.direction, mt.aggregation,
            c.monthly_charge, c.at_risk_percent,
@@ -118,13 +132,13 @@ v AS (
            ROUND({
         d.real(f'''CASE t.aggregation
                WHEN 'avg' THEN a.v_avg WHEN 'sum' THEN a.v_sum WHEN 'min' THEN a.v_min WHEN 'max' THEN a.v_max
-               WHEN 'count' THEN a.n WHEN 'p95' THEN q.p95
+               WHEN 'count' THEN a.n WHEN 'p95' THEN {p95_col}
                WHEN 'ratio' THEN {d.real('a.v_sum')} * 100 / NULLIF(a.v_den, 0) END''')
     }, 4) AS attained,
            ROUND({d.real(f"(t.monthly_charge * {charge_factor})")}, 2) AS period_charge
     FROM t
     LEFT JOIN agg a ON a.sl_id = t.service_level_id AND a.ps = t.period_start
-    LEFT JOIN p95 q ON q.sl_id = t.service_level_id AND q.ps = t.period_start
+    {p95_join}
 ),
 o AS (
     SELECT v.*, CASE
@@ -256,9 +270,9 @@ FROM kpis_servicelevelresult r
 JOIN kpis_servicelevel sl ON sl.id = r.service_level_id
 JOIN contracts_contract c ON c.id = sl.contract_id
 JOIN (SELECT DISTINCT s2.contract_id, s2.period, w.period_start FROM eval_work w
-      JOIN kpis_servicelevel s2 ON s2.id = w.service_level_id) k
+      JOIN kpis_servicelevel s2 ON s2.id = w.service_level_id WHERE s2.kind = 'csl') k
   ON k.contract_id = sl.contract_id AND k.period = sl.period AND k.period_start = r.period_start
-WHERE {d.true()}
+WHERE sl.kind = 'csl'
 GROUP BY sl.contract_id, sl.period, r.period_start, c.currency, c.at_risk_percent
 HAVING SUM(r.credit_amount) > 0 OR EXISTS (
     SELECT 1 FROM kpis_servicecredit x WHERE x.contract_id = sl.contract_id AND x.period_kind = sl.period

@@ -37,7 +37,10 @@ class Outcome(models.TextChoices):
 class ServiceLevelResult(models.Model):
     """The evaluated outcome of one service level for one closed period, with its arithmetic."""
 
-    service_level = models.ForeignKey(ServiceLevel, on_delete=models.CASCADE, related_name="results")
+    # Indexed by the (service_level, period_start) unique constraint.
+    service_level = models.ForeignKey(
+        ServiceLevel, on_delete=models.CASCADE, related_name="results", db_index=False
+    )
     period_start = models.DateField()
     period_end = models.DateField()
     attained = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
@@ -93,7 +96,9 @@ OPEN_BREACH_STATUSES = (BreachStatus.OPEN, BreachStatus.ACKNOWLEDGED, BreachStat
 class Breach(models.Model):
     """A service level failure: exactly one per service level and period, never deleted."""
 
-    service_level = models.ForeignKey(ServiceLevel, on_delete=models.CASCADE, related_name="breaches")
+    service_level = models.ForeignKey(
+        ServiceLevel, on_delete=models.CASCADE, related_name="breaches", db_index=False
+    )
     period_start = models.DateField()
     period_end = models.DateField()
     kind = models.CharField(max_length=15, choices=BreachKind.choices)
@@ -140,7 +145,9 @@ class Breach(models.Model):
 class ServiceCredit(models.Model):
     """The credit ledger: per contract and period, the credits earned and the cap applied."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="service_credits")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="service_credits", db_index=False
+    )
     period_kind = models.CharField(max_length=10, choices=MeasurementPeriod.choices)
     period_start = models.DateField()
     period_end = models.DateField()
@@ -172,7 +179,9 @@ class PendingEvaluation(models.Model):
     """A service level period that must be (re-)evaluated: written in the same transaction as
     a late or corrected measurement or a target change, claimed and deleted by the next run."""
 
-    service_level = models.ForeignKey(ServiceLevel, on_delete=models.CASCADE, related_name="+")
+    service_level = models.ForeignKey(
+        ServiceLevel, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     period_start = models.DateField()
     queued_at = models.DateTimeField(default=timezone.now)
 

@@ -121,7 +121,7 @@ class Scorecard(models.Model):
     results of the same month by ``kpis.selectors.scorecard_explanation``.
     """
 
-    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="scorecards")
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="scorecards", db_index=False)
     period_start = models.DateField()
     period_end = models.DateField()
     score = models.DecimalField(max_digits=6, decimal_places=2)

@@ -1,0 +1,1 @@
+"""Scale portfolio and benchmark support for the engine (used by seed_scale and bench_engine)."""
