@@ -79,8 +79,8 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.CheckConstraint(
                 name="user_vendor_matches_role",
                 condition=(
-                    Q(role__in=[r.value for r in VENDOR_ROLES], vendor__isnull=False)
-                    | (~Q(role__in=[r.value for r in VENDOR_ROLES]) & Q(vendor__isnull=True))
+                    Q(role__in=sorted(r.value for r in VENDOR_ROLES), vendor__isnull=False)
+                    | (~Q(role__in=sorted(r.value for r in VENDOR_ROLES)) & Q(vendor__isnull=True))
                 ),
                 violation_error_message="Vendor roles need a vendor; internal roles must not have one.",
             ),

@@ -1,4 +1,5 @@
 """The Celery app. Tasks are discovered in each app's tasks.py; the schedule lives in settings."""
+
 import os
 
 from celery import Celery

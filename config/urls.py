@@ -4,13 +4,24 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal import views as portal_views
+from vendors import views as vendor_views
+
+# The vendor 360 and contract pages combine every app's data, so they live in the top layer.
+vendor_urls = (
+    [
+        path("", vendor_views.vendor_list, name="list"),
+        path("<int:pk>/", portal_views.vendor_detail, name="detail"),
+    ],
+    "vendors",
+)
+contract_urls = ([path("<int:pk>/", portal_views.contract_detail, name="detail")], "contracts")
 
 urlpatterns = [
     path("healthz", portal_views.healthz, name="healthz"),
     path("", include("portal.urls")),
     path("accounts/", include("accounts.urls")),
-    path("vendors/", include("vendors.urls")),
-    path("contracts/", include("contracts.urls")),
+    path("vendors/", include(vendor_urls)),
+    path("contracts/", include(contract_urls)),
     path("admin/", admin.site.urls),
 ]
 

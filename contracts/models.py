@@ -51,7 +51,10 @@ class Contract(models.Model):
     currency = models.CharField(max_length=3, default="EUR")
     total_value = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0"))
     monthly_charge = models.DecimalField(
-        max_digits=14, decimal_places=2, default=Decimal("0"), help_text="Periodic charge that credits are based on."
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
+        help_text="Periodic charge that credits are based on.",
     )
     at_risk_percent = models.DecimalField(
         "at-risk amount (%)",
@@ -130,11 +133,15 @@ class DeliverableStatus(models.TextChoices):
 
 class Deliverable(models.Model):
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="deliverables")
-    kind = models.CharField(max_length=12, choices=DeliverableKind.choices, default=DeliverableKind.DELIVERABLE)
+    kind = models.CharField(
+        max_length=12, choices=DeliverableKind.choices, default=DeliverableKind.DELIVERABLE
+    )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     due_date = models.DateField()
-    status = models.CharField(max_length=12, choices=DeliverableStatus.choices, default=DeliverableStatus.PLANNED)
+    status = models.CharField(
+        max_length=12, choices=DeliverableStatus.choices, default=DeliverableStatus.PLANNED
+    )
     delivered_at = models.DateTimeField(null=True, blank=True)
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -33,7 +33,11 @@ class RoleAssignment(models.Model):
     role_title = models.CharField(max_length=100, help_text="e.g. Service delivery manager")
     side = models.CharField(max_length=10, choices=Side.choices)
     person = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="role_assignments"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
     )
     contact = models.ForeignKey(
         VendorContact, on_delete=models.CASCADE, null=True, blank=True, related_name="role_assignments"
@@ -47,7 +51,8 @@ class RoleAssignment(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="roleassignment_person_or_contact",
-                condition=Q(person__isnull=False, contact__isnull=True) | Q(person__isnull=True, contact__isnull=False),
+                condition=Q(person__isnull=False, contact__isnull=True)
+                | Q(person__isnull=True, contact__isnull=False),
                 violation_error_message="Name either a portal user or a vendor contact, not both.",
             ),
             models.CheckConstraint(
@@ -164,7 +169,9 @@ class EscalationLevel(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["path", "level"], name="escalationlevel_unique_level"),
             models.CheckConstraint(name="escalationlevel_level_positive", condition=Q(level__gte=1)),
-            models.CheckConstraint(name="escalationlevel_time_positive", condition=Q(time_limit_hours__gte=1)),
+            models.CheckConstraint(
+                name="escalationlevel_time_positive", condition=Q(time_limit_hours__gte=1)
+            ),
         ]
 
     def __str__(self):

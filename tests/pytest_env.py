@@ -3,6 +3,7 @@
 Django's test runner still switches DEBUG off while tests run; this only picks the
 development defaults (no HTTPS redirect, no static manifest, a throwaway SECRET_KEY).
 """
+
 import os
 
 os.environ.setdefault("DEBUG", "true")

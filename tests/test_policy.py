@@ -171,10 +171,6 @@ def test_only_admins_and_vendor_admins_manage_users(vendor_a_admin, vendor_a_use
     assert not policy.role_allows(manager, Action.MANAGE_USERS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="User declares no policy_vendor_path, so can() refuses every MANAGE_USERS check on a user row",
-)
 def test_vendor_admin_manages_only_its_own_organisations_users(vendor_a_admin, vendor_a_user, vendor_b_user):
     assert policy.can(vendor_a_admin, Action.MANAGE_USERS, vendor_a_user)
     assert not policy.can(vendor_a_admin, Action.MANAGE_USERS, vendor_b_user)

@@ -100,7 +100,9 @@ class VendorContact(models.Model):
                 fields=["vendor"], condition=Q(is_primary=True), name="vendorcontact_one_primary_per_vendor"
             ),
             models.UniqueConstraint(
-                fields=["vendor", "email"], condition=~Q(email=""), name="vendorcontact_unique_email_per_vendor"
+                fields=["vendor", "email"],
+                condition=~Q(email=""),
+                name="vendorcontact_unique_email_per_vendor",
             ),
         ]
 

@@ -7,6 +7,8 @@ statements read the temporary ``eval_work`` table of (service level, period) pai
 from . import dialect as d
 
 P_END = 'p."end"'
+# Critical service levels carry money: any failure is high. A missed KPI is medium, an unreported one low.
+SEVERITY = "CASE WHEN sl.kind = 'csl' THEN 'high' WHEN r.outcome = 'breached' THEN 'medium' ELSE 'low' END"
 OPEN_STATUSES = "('open', 'acknowledged', 'action_planned')"
 FAILED_OUTCOMES = "('breached', 'missing')"
 
@@ -186,7 +188,7 @@ INSERT INTO kpis_breach (service_level_id, period_start, period_end, kind, sever
                          response_due_at, closure_reason, root_cause, corrective_action, last_evaluation_run_id)
 SELECT r.service_level_id, r.period_start, r.period_end,
        CASE r.outcome WHEN 'missing' THEN 'not_reported' ELSE 'missed_target' END,
-       CASE WHEN sl.kind = 'csl' THEN 'high' WHEN r.outcome = 'breached' THEN 'medium' ELSE 'low' END,
+       {SEVERITY},
        'open', %(now)s, %(response_due)s, '', '', '', %(run)s
 {_breach_failing_join()}
 WHERE r.outcome IN {FAILED_OUTCOMES}
@@ -200,6 +202,7 @@ def reassess_breaches() -> str:
     return f"""
 UPDATE kpis_breach SET
     kind = CASE r.outcome WHEN 'missing' THEN 'not_reported' ELSE 'missed_target' END,
+    severity = {SEVERITY},
     status = CASE WHEN kpis_breach.status = 'cleared' THEN 'open' ELSE kpis_breach.status END,
     closed_at = CASE WHEN kpis_breach.status = 'cleared' THEN NULL ELSE kpis_breach.closed_at END,
     closure_reason = CASE WHEN kpis_breach.status = 'cleared' THEN '' ELSE kpis_breach.closure_reason END,
@@ -208,6 +211,7 @@ UPDATE kpis_breach SET
     last_evaluation_run_id = %(run)s
 FROM kpis_servicelevelresult r
 JOIN eval_work w ON w.service_level_id = r.service_level_id AND w.period_start = r.period_start
+JOIN kpis_servicelevel sl ON sl.id = r.service_level_id
 WHERE kpis_breach.service_level_id = r.service_level_id AND kpis_breach.period_start = r.period_start
   AND r.outcome IN {FAILED_OUTCOMES}
   AND kpis_breach.opened_at <> %(now)s
@@ -346,14 +350,20 @@ WHERE {d.distinct(current, excluded)}
 
 
 def rank_and_trend() -> str:
+    """Rank each month's scorecards and compare each with the vendor's previous one.
+
+    The trend is compared as well as rank and previous score: a corrected month can change
+    its own score while its rank and its predecessor stay the same.
+    """
     return f"""
-UPDATE kpis_scorecard SET rank = x.rnk, previous_score = x.prev,
-    trend = CASE WHEN x.prev IS NULL THEN 'new' WHEN x.score - x.prev > 1 THEN 'up'
-                 WHEN x.prev - x.score > 1 THEN 'down' ELSE 'flat' END
-FROM (SELECT id, score,
-             RANK() OVER (PARTITION BY period_start ORDER BY score DESC) AS rnk,
-             LAG(score) OVER (PARTITION BY vendor_id ORDER BY period_start) AS prev
-      FROM kpis_scorecard) x
+UPDATE kpis_scorecard SET rank = x.rnk, previous_score = x.prev, trend = x.trend
+FROM (SELECT id, rnk, prev,
+             CASE WHEN prev IS NULL THEN 'new' WHEN score - prev > 1 THEN 'up'
+                  WHEN prev - score > 1 THEN 'down' ELSE 'flat' END AS trend
+      FROM (SELECT id, score,
+                   RANK() OVER (PARTITION BY period_start ORDER BY score DESC) AS rnk,
+                   LAG(score) OVER (PARTITION BY vendor_id ORDER BY period_start) AS prev
+            FROM kpis_scorecard) ranked) x
 WHERE x.id = kpis_scorecard.id
-  AND {d.distinct("kpis_scorecard.rank, kpis_scorecard.previous_score", "x.rnk, x.prev")}
+  AND {d.distinct("kpis_scorecard.rank, kpis_scorecard.previous_score, kpis_scorecard.trend", "x.rnk, x.prev, x.trend")}
 """

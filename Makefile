@@ -1,0 +1,63 @@
+# Two commands on a fresh machine: `make run` (the portal with demo data, embedded profile)
+# and `make test` (the test suite). See README.md.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+REQUIREMENTS_STAMP := $(VENV)/.requirements-installed
+MANAGE := $(BIN)/python manage.py
+# The embedded profile: SQLite and a file-system broker, no services needed.
+EMBEDDED := DEBUG=true
+
+# Production-style values for `make check-deploy`; the secret key is fresh on every run.
+DEPLOY_ENV := DEBUG=false \
+    SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+    ALLOWED_HOSTS=portal.example.com \
+    CSRF_TRUSTED_ORIGINS=https://portal.example.com \
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/vendorportal \
+    REDIS_URL=redis://127.0.0.1:6379/0
+
+.PHONY: help venv run test lint format check-deploy migrations-check
+
+help:
+	@echo "make run               start the portal with demo data on http://127.0.0.1:$${PORT:-8000}/"
+	@echo "make test              run the test suite (PYTEST_ARGS='-k name' to pass options)"
+	@echo "make lint              ruff check and ruff format --check"
+	@echo "make check-deploy      Django's deployment checks with production-style settings"
+	@echo "make migrations-check  fail if a model change has no migration"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when a requirements file changed since the last install.
+$(REQUIREMENTS_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(REQUIREMENTS_STAMP)
+
+run: venv
+	$(EMBEDDED) $(MANAGE) migrate --noinput
+	$(EMBEDDED) $(MANAGE) seed_demo
+	$(EMBEDDED) $(MANAGE) collectstatic --noinput --verbosity 0
+	$(EMBEDDED) $(MANAGE) run_portal
+
+test: venv
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-deploy: venv
+	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
+
+migrations-check: venv
+	$(EMBEDDED) $(MANAGE) makemigrations --check --dry-run

@@ -1,0 +1,59 @@
+"""Forms of the accounts app: the e-mail login and the admin's user forms."""
+
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, UserChangeForm
+from django.views.decorators.debug import sensitive_variables
+
+from .models import User
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form with the username field presented as the e-mail address it is."""
+
+    username = forms.EmailField(
+        label="E-mail",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    def clean_username(self):
+        # Addresses are stored lower-cased (UserManager), so match them the same way.
+        return self.cleaned_data["username"].lower()
+
+    @sensitive_variables("password")
+    def clean(self):
+        email = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if email is not None and password:
+            # django-axes reads the address from the credentials under the user model's
+            # USERNAME_FIELD ("email") unless configured otherwise; naming it both ways keeps
+            # the lockout keyed on the address whichever it reads.
+            self.user_cache = authenticate(self.request, username=email, email=email, password=password)
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
+
+
+class AdminLoginForm(LoginForm, AdminAuthenticationForm):
+    """The admin's sign-in: the same e-mail login and throttling, for active staff only."""
+
+
+class UserAddForm(AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name", "role", "vendor")
+
+    def clean_email(self):
+        return self.cleaned_data["email"].lower()
+
+
+class UserEditForm(UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+    def clean_email(self):
+        return self.cleaned_data["email"].lower()

@@ -1,0 +1,25 @@
+"""Reads of vendors for one user: scoped by the access policy and prefetched for the pages that show them."""
+
+from django.db.models import QuerySet
+
+from accounts import policy
+from accounts.models import AuditEvent
+
+from .models import Vendor
+
+
+def vendor_list_for_user(*, user, tier: str | None = None, status: str | None = None) -> QuerySet[Vendor]:
+    vendors = policy.scope(
+        user, Vendor.objects.select_related("internal_owner").prefetch_related("service_categories")
+    )
+    if tier:
+        vendors = vendors.filter(tier=tier)
+    if status:
+        vendors = vendors.filter(status=status)
+    return vendors
+
+
+def vendor_activity_for_user(*, user, vendor: Vendor, limit: int = 20) -> list[AuditEvent]:
+    """The latest audit events about the vendor and everything that belongs to it."""
+    events = policy.scope(user, AuditEvent.objects.filter(vendor_id=vendor.pk)).select_related("actor")
+    return list(events[:limit])
