@@ -42,6 +42,7 @@ venv: $(REQUIREMENTS_STAMP)
 run: venv
 	$(EMBEDDED) $(MANAGE) migrate --noinput
 	$(EMBEDDED) $(MANAGE) seed_demo
+	$(EMBEDDED) $(MANAGE) evaluate_slas
 	$(EMBEDDED) $(MANAGE) collectstatic --noinput --verbosity 0
 	$(EMBEDDED) $(MANAGE) run_portal
 

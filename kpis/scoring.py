@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from kpis.models import ScoringScheme, StandingBand
 from kpis.models.scoring import validate_bands
@@ -19,7 +19,11 @@ def active_scheme() -> ScoringScheme:
     """The active scheme; a default one (30/30/25/15, red < 70 ≤ amber < 85 ≤ green) is created if none."""
     scheme = ScoringScheme.objects.filter(is_active=True).first()
     if scheme is None:
-        scheme = scoring_scheme_create(name="Default", bands=DEFAULT_BANDS)
+        try:
+            scheme = scoring_scheme_create(name="Default", bands=DEFAULT_BANDS)
+        except (IntegrityError, ValidationError):
+            # Two first runs at once: the other one created the default scheme (its name is unique).
+            scheme = ScoringScheme.objects.get(is_active=True)
     return scheme
 
 

@@ -16,7 +16,12 @@ from governance.selectors import escalation_path_for_vendor
 from vendors.forms import VendorFilterForm
 from vendors.selectors import vendor_activity_for_user
 
-from .selectors import contract_detail_for_user, portfolio_for_user, vendor_360_for_user
+from .selectors import (
+    contract_detail_for_user,
+    portfolio_for_user,
+    vendor_360_for_user,
+    vendor_performance_for_user,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +51,7 @@ def vendor_detail(request, pk):
         "role_assignments": vendor.role_assignments.all(),
         "escalation_path": escalation_path_for_vendor(vendor=vendor),
         "activity": vendor_activity_for_user(user=request.user, vendor=vendor),
+        **vendor_performance_for_user(user=request.user, vendor=vendor),
     }
     return render(request, "portal/vendor_detail.html", context)
 

@@ -264,8 +264,9 @@ def test_vendor_page_query_count_does_not_grow(
     client = client_for(manager)
 
     # 1 session, 2 user, 3 vendor with owner, 4 categories, 5 contacts, 6 contracts, 7 service levels
-    # with metrics, 8 role assignments with holders, 9 escalation path, 10 its levels, 11 recent activity
-    with django_assert_num_queries(11):
+    # with metrics, 8 role assignments with holders, 9 escalation path, 10 its levels, 11 recent activity,
+    # 12 recent scorecards, 13 open breaches with their service levels
+    with django_assert_num_queries(13):
         response = client.get(reverse("vendors:detail", args=[vendor.pk]))
     assert len(response.context["contracts"]) == 2 + extra
 
