@@ -1,10 +1,52 @@
-"""Admin screens for the metric catalogue, service levels and (read-only) measurements."""
+"""Admin screens for the KPI catalogue and service levels, the scoring scheme, and (read-only)
+measurements and engine output."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from accounts.admin_mixins import AuditedModelAdmin
 
-from .models import Measurement, Metric, ServiceLevel
+from .models import (
+    Breach,
+    CreditTier,
+    EvaluationRun,
+    Measurement,
+    Metric,
+    Scorecard,
+    ScoringScheme,
+    ServiceCredit,
+    ServiceLevel,
+    ServiceLevelResult,
+    ServiceLevelTarget,
+    StandingBand,
+)
+from .models.scoring import validate_bands
+
+
+class ReadOnlyAdminMixin:
+    """Rows written by the engine or appended by submissions: readable, never edited here."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ServiceLevelTargetInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ServiceLevelTarget
+    extra = 0
+    fields = ("effective_from", "target", "minimum", "reason")
+    verbose_name_plural = "target history (changed through the portal, which re-evaluates affected periods)"
+
+
+class CreditTierInline(admin.TabularInline):
+    model = CreditTier
+    extra = 0
 
 
 @admin.register(Metric)
@@ -23,10 +65,11 @@ class ServiceLevelAdmin(AuditedModelAdmin, admin.ModelAdmin):
     search_fields = ("metric__name", "contract__reference", "contract__vendor__name")
     autocomplete_fields = ("contract", "metric")
     readonly_fields = ("created_at", "updated_at")
+    inlines = (ServiceLevelTargetInline, CreditTierInline)
 
 
 @admin.register(Measurement)
-class MeasurementAdmin(AuditedModelAdmin, admin.ModelAdmin):
+class MeasurementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Measurements are append-only facts submitted through the portal; here they are only read."""
 
     list_display = (
@@ -46,11 +89,124 @@ class MeasurementAdmin(AuditedModelAdmin, admin.ModelAdmin):
     search_fields = ("service_level__metric__name", "service_level__contract__reference", "note")
     date_hierarchy = "measured_on"
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(ServiceLevelResult)
+class ServiceLevelResultAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "service_level",
+        "period_start",
+        "period_end",
+        "attained",
+        "target",
+        "minimum",
+        "outcome",
+        "credit_amount",
+    )
+    list_filter = ("outcome", "service_level__period", "service_level__kind")
+    list_select_related = ("service_level__metric", "service_level__contract")
+    search_fields = (
+        "service_level__metric__name",
+        "service_level__contract__reference",
+        "service_level__contract__vendor__name",
+    )
+    date_hierarchy = "period_start"
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+
+@admin.register(Breach)
+class BreachAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "service_level",
+        "period_start",
+        "kind",
+        "severity",
+        "status",
+        "response_due_at",
+        "closed_at",
+    )
+    list_filter = ("status", "kind", "severity")
+    list_select_related = ("service_level__metric", "service_level__contract")
+    search_fields = (
+        "service_level__metric__name",
+        "service_level__contract__reference",
+        "service_level__contract__vendor__name",
+    )
+    date_hierarchy = "period_start"
+
+
+@admin.register(ServiceCredit)
+class ServiceCreditAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "contract",
+        "period_kind",
+        "period_start",
+        "failures",
+        "gross_amount",
+        "cap_amount",
+        "amount",
+        "currency",
+    )
+    list_filter = ("period_kind",)
+    list_select_related = ("contract",)
+    search_fields = ("contract__reference", "contract__vendor__name")
+    date_hierarchy = "period_start"
+
+
+@admin.register(Scorecard)
+class ScorecardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("vendor", "period_start", "score", "band", "rank", "trend", "result_count")
+    list_filter = ("rag", "trend")
+    list_select_related = ("vendor",)
+    search_fields = ("vendor__name",)
+    date_hierarchy = "period_start"
+
+
+@admin.register(EvaluationRun)
+class EvaluationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "started_at",
+        "status",
+        "full",
+        "periods_evaluated",
+        "results_written",
+        "breaches_opened",
+        "breaches_cleared",
+        "scorecards_written",
+        "finished_at",
+    )
+    list_filter = ("status", "full")
+
+
+class StandingBandFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        bands = [
+            (form.cleaned_data["lower"], form.cleaned_data["upper"])
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        try:
+            validate_bands(bands)
+        except ValidationError as exc:
+            raise ValidationError(exc.messages) from None
+
+
+class StandingBandInline(admin.TabularInline):
+    model = StandingBand
+    formset = StandingBandFormSet
+    extra = 0
+
+
+@admin.register(ScoringScheme)
+class ScoringSchemeAdmin(AuditedModelAdmin, admin.ModelAdmin):
+    """Weights must add up to 100 (model validation) and bands cover 0–100 (formset validation)."""
+
+    list_display = (
+        "name",
+        "is_active",
+        "weight_quality",
+        "weight_delivery",
+        "weight_responsiveness",
+        "weight_relationship",
+        "warning_points",
+    )
+    inlines = (StandingBandInline,)

@@ -7,6 +7,7 @@ The helpers at the top are shared with the other engine test modules.
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection, transaction
@@ -540,7 +541,8 @@ def test_dst_month_in_london(settings):
     # March closes at 2026-04-01 00:00 BST = 2026-03-31 23:00 UTC.
     early = run_evaluation(now=datetime(2026, 3, 31, 22, 59, 59, 999999, tzinfo=UTC))
     assert early.periods_evaluated == 0
-    run_evaluation(now=datetime(2026, 3, 31, 23, 0, tzinfo=UTC))
+    # Given in local time, as the management command's --as-of would be.
+    run_evaluation(now=datetime(2026, 4, 1, 0, 0, tzinfo=ZoneInfo("Europe/London")))
 
     march = result(sl, date(2026, 3, 1))
     # (97 + 98) / 2 = 97.5 < 98
@@ -551,6 +553,8 @@ def test_dst_month_in_london(settings):
     )
     breach = Breach.objects.get(service_level=sl)
     assert breach.severity == BreachSeverity.HIGH
+    assert breach.opened_at == datetime(2026, 3, 31, 23, 0, tzinfo=UTC)
+    assert Breach.objects.filter(opened_at__gte=datetime(2026, 3, 31, 23, 0, tzinfo=UTC)).exists()
     # The run's local date is 1 April: due 6 April 17:00 BST = 16:00 UTC.
     assert breach.response_due_at == datetime(2026, 4, 6, 16, 0, tzinfo=UTC)
 
@@ -789,3 +793,20 @@ def test_periods_closing_after_the_first_run_are_evaluated_by_the_next():
     assert result(monthly, JAN).outcome == Outcome.MISSING
     assert ServiceLevelResult.objects.filter(service_level=weekly).count() == 7
     assert result(weekly, date(2026, 2, 9)).period_end == date(2026, 2, 15)
+
+
+@pytest.mark.django_db
+def test_engine_timestamps_can_be_filtered_like_any_other():
+    sl = make_sl(target=99.5, minimum=98)
+    now = at(2026, 2, 10)
+
+    run_evaluation(now=now)
+
+    # The engine writes its timestamps with raw SQL; the ORM must find them by value.
+    assert ServiceLevelResult.objects.filter(service_level=sl, evaluated_at=now).exists()
+    assert Breach.objects.filter(
+        opened_at=now, response_due_at=datetime(2026, 2, 15, 17, tzinfo=UTC)
+    ).exists()
+    assert Breach.objects.filter(opened_at__lte=now, opened_at__gte=now).exists()
+    assert AuditEvent.objects.filter(action="kpis.breach.opened", occurred_at=now).exists()
+    assert Scorecard.objects.filter(evaluated_at__lte=now).exists()

@@ -94,6 +94,10 @@ def test_closes_at_around_clocks_going_back(london):
         date(2026, 10, 24), 0
     ).astimezone(UTC)
     assert elapsed == timedelta(hours=25)
+    # October itself ends after the change: it closes at midnight GMT on 1 November.
+    october = periods.period_bounds(periods.MONTHLY, date(2026, 10, 25))
+    assert periods.closes_at(october[1], 0) == datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
+    assert periods.closes_at(date(2026, 10, 26), 0) == datetime(2026, 10, 27, 0, 0, tzinfo=UTC)
     # September with 25 grace days closes at midnight on 26 October, which is GMT again.
     assert periods.closes_at(date(2026, 9, 30), 25) == datetime(2026, 10, 26, 0, 0, tzinfo=UTC)
     assert periods.closes_at(date(2026, 9, 30), 24) == datetime(2026, 10, 24, 23, 0, tzinfo=UTC)

@@ -63,12 +63,15 @@ def _execute(cursor, sql: str, params: dict) -> int:
 def _evaluate(run: EvaluationRun, *, now: datetime) -> None:
     today = periods.local_today(now)
     scheme = active_scheme()
+    # Timestamps are bound as the ORM stores them (naive UTC text on SQLite), so that rows
+    # written here are found by ORM lookups on the same columns.
+    stamp = connection.ops.adapt_datetimefield_value
     params = {
-        "now": now,
+        "now": stamp(now),
         "today": today,
         "since": run.since,
         "run": run.pk,
-        "response_due": response_due_at(now),
+        "response_due": stamp(response_due_at(now)),
         "warning_points": scheme.warning_points,
         **{f"w_{name}": weight for name, weight in scheme.category_weights().items()},
         "scheme": scheme.pk,
