@@ -810,3 +810,23 @@ def test_engine_timestamps_can_be_filtered_like_any_other():
     assert Breach.objects.filter(opened_at__lte=now, opened_at__gte=now).exists()
     assert AuditEvent.objects.filter(action="kpis.breach.opened", occurred_at=now).exists()
     assert Scorecard.objects.filter(evaluated_at__lte=now).exists()
+
+
+@pytest.mark.django_db
+def test_week_ending_when_the_clocks_go_back_in_london(settings):
+    settings.TIME_ZONE = "Europe/London"
+    sl = make_sl(
+        target=99.5,
+        minimum=98,
+        period=MeasurementPeriod.WEEKLY,
+        grace_days=0,
+        effective_from=date(2026, 10, 19),
+    )
+    measure(sl, date(2026, 10, 25), 99.6)  # Sunday 25 October: 25 hours long
+
+    # The week closes at midnight GMT on Monday 26 October, which is 00:00 UTC.
+    assert run_evaluation(now=datetime(2026, 10, 25, 23, 59, 59, 999999, tzinfo=UTC)).periods_evaluated == 0
+    run_evaluation(now=datetime(2026, 10, 26, 0, 0, tzinfo=UTC))
+
+    week = result(sl, date(2026, 10, 19))
+    assert (week.period_end, week.attained, week.outcome) == (date(2026, 10, 25), D("99.6"), Outcome.MET)
