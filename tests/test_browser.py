@@ -15,14 +15,13 @@ playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is no
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"Chromium is not installed at {CHROMIUM}", allow_module_level=True)
 
-# Playwright's sync API runs an event loop in this thread; the live server runs in its own.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def browser():
+def browser(monkeypatch):
+    # Playwright's sync API runs an event loop in this thread; the live server runs in its own.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,

@@ -587,7 +587,7 @@ def test_service_level_starting_mid_month_is_judged_for_that_month():
     assert result(sl, JAN).outcome == Outcome.MET
 
 
-def _mixed_portfolio():
+def mixed_portfolio():
     """Two vendors, met/warning/breached/missing results, a CSL with credit and a weekly KPI."""
     contract = SOWFactory(at_risk_percent=D(12))
     availability = make_sl(
@@ -615,7 +615,7 @@ def _mixed_portfolio():
 
 @pytest.mark.django_db
 def test_full_rerun_changes_nothing():
-    _mixed_portfolio()
+    mixed_portfolio()
     first = run_evaluation(now=at(2026, 4, 10), full=True)
     assert first.results_written > 0 and first.breaches_opened > 0 and first.scorecards_written > 0
     before = snapshot()
@@ -636,7 +636,7 @@ def test_full_rerun_changes_nothing():
 
 @pytest.mark.django_db
 def test_incremental_run_with_nothing_new_evaluates_nothing():
-    _mixed_portfolio()
+    mixed_portfolio()
     run_evaluation(now=at(2026, 4, 10))
     before = snapshot()
 
@@ -649,7 +649,7 @@ def test_incremental_run_with_nothing_new_evaluates_nothing():
 
 @pytest.mark.django_db
 def test_incremental_and_full_runs_agree():
-    _mixed_portfolio()
+    mixed_portfolio()
     run_evaluation(now=at(2026, 2, 10))
     run_evaluation(now=at(2026, 3, 10))
     run_evaluation(now=at(2026, 4, 10))

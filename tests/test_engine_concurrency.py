@@ -10,7 +10,7 @@ from kpis.engine import run_evaluation
 from kpis.models import Breach, Scorecard, ServiceCredit, ServiceLevelResult
 from kpis.models.results import RunStatus
 from kpis.scoring import active_scheme
-from tests.test_engine import _mixed_portfolio, at
+from tests.test_engine import at, mixed_portfolio
 
 pytestmark = [
     pytest.mark.postgres,
@@ -89,7 +89,7 @@ def single_run_reference(**kwargs) -> dict:
 @pytest.fixture
 def portfolio():
     active_scheme()
-    return _mixed_portfolio()
+    return mixed_portfolio()
 
 
 def test_concurrent_full_runs_write_what_one_run_writes(portfolio):
@@ -118,7 +118,7 @@ def test_concurrent_incremental_runs_evaluate_each_period_once(portfolio):
 
 
 def test_concurrent_first_runs_share_one_default_scoring_scheme():
-    _mixed_portfolio()
+    mixed_portfolio()
 
     runs = in_threads(lambda: run_evaluation(now=NOW))
 
