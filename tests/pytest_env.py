@@ -8,3 +8,6 @@ import os
 
 os.environ.setdefault("DEBUG", "true")
 os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__file__)), "var", "test"))
+# Live-server and worker threads must not keep connections open past their request, or the
+# test database cannot be dropped at the end of the run.
+os.environ.setdefault("CONN_MAX_AGE", "0")

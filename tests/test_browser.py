@@ -7,6 +7,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connection
 
 from tests.factories import TEST_PASSWORD
 
@@ -31,9 +32,28 @@ def browser(monkeypatch):
         browser.close()
 
 
-def _log_in(browser, live_server, email):
+@pytest.fixture(scope="module")
+def _release_live_server_connections(django_db_setup, django_db_blocker):
+    """The live server's request threads can leave a PostgreSQL session behind, which would stop
+    the test database from being dropped at the end of the run; end those sessions."""
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
+@pytest.fixture
+def portal_url(_release_live_server_connections, live_server):
+    return live_server.url
+
+
+def _log_in(browser, portal_url, email):
     page = browser.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
+    page.goto(f"{portal_url}/accounts/login/")
     page.fill("input[name=username]", email)
     page.fill("input[name=password]", TEST_PASSWORD)
     page.click("button[type=submit]")
@@ -42,18 +62,18 @@ def _log_in(browser, live_server, email):
 
 
 def test_vendor_user_lands_on_own_vendor_and_cannot_reach_the_other(
-    browser, live_server, portfolio, vendor_a_user
+    browser, portal_url, portfolio, vendor_a_user
 ):
-    page = _log_in(browser, live_server, vendor_a_user.email)
+    page = _log_in(browser, portal_url, vendor_a_user.email)
     body = page.inner_text("body")
     assert portfolio.a.vendor.name in body
     assert portfolio.b.vendor.name not in body
-    response = page.goto(f"{live_server.url}/vendors/{portfolio.b.vendor.pk}/")
+    response = page.goto(f"{portal_url}/vendors/{portfolio.b.vendor.pk}/")
     assert response.status == 404
 
 
-def test_manager_sees_the_portfolio_and_opens_a_vendor(browser, live_server, portfolio, manager):
-    page = _log_in(browser, live_server, manager.email)
+def test_manager_sees_the_portfolio_and_opens_a_vendor(browser, portal_url, portfolio, manager):
+    page = _log_in(browser, portal_url, manager.email)
     assert page.title().startswith("Portfolio")
     body = page.inner_text("body")
     assert portfolio.a.vendor.name in body and portfolio.b.vendor.name in body
@@ -63,9 +83,9 @@ def test_manager_sees_the_portfolio_and_opens_a_vendor(browser, live_server, por
     assert page.locator("h1").inner_text().strip() == portfolio.b.vendor.name
 
 
-def test_wrong_password_shows_an_error_and_stays_on_login(browser, live_server, manager):
+def test_wrong_password_shows_an_error_and_stays_on_login(browser, portal_url, manager):
     page = browser.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
+    page.goto(f"{portal_url}/accounts/login/")
     page.fill("input[name=username]", manager.email)
     page.fill("input[name=password]", "not-the-password")
     page.click("button[type=submit]")
