@@ -14,10 +14,12 @@ def is_postgres() -> bool:
 def period_bucket(kind: str, day: str) -> str:
     """The first day of the period of kind-column ``kind`` containing date ``day``."""
     if is_postgres():
+        # Truncating a plain timestamp avoids a per-row time-zone conversion of the date.
+        stamp = f"({day})::timestamp"
         return (
-            f"(CASE {kind} WHEN 'weekly' THEN date_trunc('week', {day}) "
-            f"WHEN 'monthly' THEN date_trunc('month', {day}) "
-            f"ELSE date_trunc('quarter', {day}) END)::date"
+            f"(CASE {kind} WHEN 'weekly' THEN date_trunc('week', {stamp}) "
+            f"WHEN 'monthly' THEN date_trunc('month', {stamp}) "
+            f"ELSE date_trunc('quarter', {stamp}) END)::date"
         )
     return (
         f"(CASE {kind} "
@@ -30,7 +32,7 @@ def period_bucket(kind: str, day: str) -> str:
 
 def month_start(day: str) -> str:
     if is_postgres():
-        return f"date_trunc('month', {day})::date"
+        return f"date_trunc('month', ({day})::timestamp)::date"
     return f"date({day}, 'start of month')"
 
 

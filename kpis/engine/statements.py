@@ -84,14 +84,11 @@ def upsert_results(*, full: bool) -> str:
     """
     bucket = d.period_bucket("sl.period", "m.measured_on")
     filters = "" if full else WORK_FILTERS
-    if d.is_postgres():
-        p95_agg = ", percentile_cont(0.95) WITHIN GROUP (ORDER BY m.value) FILTER (WHERE mt.aggregation = 'p95') AS p95"
-        p95_cte, p95_join, p95_col = "", "", "a.p95"
-    else:
-        p95_agg = ""
-        p95_cte = d.p95_cte(filters) + ","
-        p95_join = "LEFT JOIN p95 q ON q.sl_id = t.service_level_id AND q.ps = t.period_start"
-        p95_col = "q.p95"
+    # The percentile needs sorted values, so it is computed apart, over p95 metrics only; the
+    # other aggregates then hash-aggregate without sorting every measurement.
+    p95_cte = d.p95_cte(filters) + ","
+    p95_join = "LEFT JOIN p95 q ON q.sl_id = t.service_level_id AND q.ps = t.period_start"
+    p95_col = "q.p95"
     charge_factor = "CASE t.pkind WHEN 'weekly' THEN 12.0 / 52 WHEN 'monthly' THEN 1.0 ELSE 3.0 END"
     shortfall = "CASE WHEN o.direction = 'higher' THEN o.minimum - o.attained ELSE o.attained - o.minimum END"
     new = (
@@ -107,33 +104,35 @@ def upsert_results(*, full: bool) -> str:
     return f"""
 WITH {p95_cte} agg AS (
     SELECT m.service_level_id AS sl_id, {bucket} AS ps, COUNT(*) AS n,
-           AVG(m.value) AS v_avg, SUM(m.value) AS v_sum, MIN(m.value) AS v_min, MAX(m.value) AS v_max,
-           SUM(m.denominator) AS v_den {p95_agg}
+           SUM(m.value) AS v_sum, MIN(m.value) AS v_min, MAX(m.value) AS v_max,
+           SUM(m.denominator) AS v_den
     FROM kpis_measurement m JOIN kpis_servicelevel sl ON sl.id = m.service_level_id
-    JOIN kpis_metric mt ON mt.id = sl.metric_id
     WHERE m.is_current {filters}
     GROUP BY m.service_level_id, {bucket}
 ),
-t AS MATERIALIZED (
+tg AS (
+    SELECT service_level_id, effective_from, target, minimum,
+           LEAD(effective_from) OVER (PARTITION BY service_level_id ORDER BY effective_from) AS next_from
+    FROM kpis_serviceleveltarget
+),
+t AS (
     SELECT w.service_level_id, w.period_start, w.period_end, sl.kind AS sl_kind, sl.period AS pkind,
            sl.credit_allocation_percent AS allocation, mt.direction, mt.aggregation,
            c.monthly_charge, c.at_risk_percent,
-           COALESCE((SELECT tg.target FROM kpis_serviceleveltarget tg
-                     WHERE tg.service_level_id = w.service_level_id AND tg.effective_from <= w.period_start
-                     ORDER BY tg.effective_from DESC LIMIT 1), sl.target) AS target,
-           COALESCE((SELECT tg.minimum FROM kpis_serviceleveltarget tg
-                     WHERE tg.service_level_id = w.service_level_id AND tg.effective_from <= w.period_start
-                     ORDER BY tg.effective_from DESC LIMIT 1), sl.minimum) AS minimum
+           COALESCE(tg.target, sl.target) AS target, COALESCE(tg.minimum, sl.minimum) AS minimum
     FROM eval_work w
     JOIN kpis_servicelevel sl ON sl.id = w.service_level_id
     JOIN kpis_metric mt ON mt.id = sl.metric_id
     JOIN contracts_contract c ON c.id = sl.contract_id
+    -- the levels in force on the period's first day
+    LEFT JOIN tg ON tg.service_level_id = w.service_level_id AND tg.effective_from <= w.period_start
+         AND (tg.next_from IS NULL OR tg.next_from > w.period_start)
 ),
 v AS (
     SELECT t.*, COALESCE(a.n, 0) AS n,
            ROUND({
         d.real(f'''CASE t.aggregation
-               WHEN 'avg' THEN a.v_avg WHEN 'sum' THEN a.v_sum WHEN 'min' THEN a.v_min WHEN 'max' THEN a.v_max
+               WHEN 'avg' THEN {d.real('a.v_sum')} / a.n WHEN 'sum' THEN a.v_sum WHEN 'min' THEN a.v_min WHEN 'max' THEN a.v_max
                WHEN 'count' THEN a.n WHEN 'p95' THEN {p95_col}
                WHEN 'ratio' THEN {d.real('a.v_sum')} * 100 / NULLIF(a.v_den, 0) END''')
     }, 4) AS attained,
@@ -316,8 +315,7 @@ res AS (
     JOIN contracts_contract c ON c.vendor_id = m.vendor_id
     JOIN kpis_servicelevel sl ON sl.contract_id = c.id
     JOIN kpis_metric mt ON mt.id = sl.metric_id
-    JOIN kpis_servicelevelresult r ON r.service_level_id = sl.id
-         AND r.period_end >= m.ms AND r.period_end <= {d.month_end("m.ms")}
+    JOIN kpis_servicelevelresult r ON r.service_level_id = sl.id AND {d.month_start("r.period_end")} = m.ms
     WHERE sl.weight > 0
 ),
 cat AS (

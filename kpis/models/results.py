@@ -64,7 +64,6 @@ class ServiceLevelResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["service_level", "period_start"], name="result_one_per_period"),
         ]
-        indexes = [models.Index(fields=["period_end", "outcome"], name="result_end_outcome_idx")]
 
     def __str__(self):
         return f"{self.service_level_id} {self.period_start}: {self.outcome}"

@@ -56,17 +56,21 @@ class Command(BaseCommand):
             f"database: {connection.vendor}; service levels: {ServiceLevel.objects.count()}; "
             f"measurements: {measurements}; as of {now:%Y-%m-%d %H:%M %Z}"
         )
+        # Start from no engine output, as a first run would (rolled back at the end).
+        outputs = [
+            "kpis_breach",
+            "kpis_servicecredit",
+            "kpis_scorecard",
+            "kpis_servicelevelresult",
+            "kpis_pendingevaluation",
+        ]
         with connection.cursor() as cursor:
-            for table in (
-                "accounts_auditevent",
-                "kpis_breach",
-                "kpis_servicecredit",
-                "kpis_scorecard",
-                "kpis_servicelevelresult",
-                "kpis_pendingevaluation",
-            ):
-                where = " WHERE object_type = 'kpis.breach'" if table == "accounts_auditevent" else ""
-                cursor.execute(f"DELETE FROM {table}{where}")  # noqa: S608
+            cursor.execute("DELETE FROM accounts_auditevent WHERE object_type = 'kpis.breach'")
+            if connection.vendor == "postgresql":
+                cursor.execute(f"TRUNCATE {', '.join(outputs)}")
+            else:
+                for table in outputs:
+                    cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         ensure_calendar(today)
         with connection.cursor() as cursor:
             for sql in dialect.session_settings():  # the reference runs with the engine's settings
