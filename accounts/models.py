@@ -148,3 +148,41 @@ class AuditEvent(models.Model):
     def policy_vendor_q(cls):
         """Vendor users never see events about internal-only fields."""
         return Q(internal_only=False)
+
+
+class Invitation(models.Model):
+    """A single-use, expiring invitation for a person to join a vendor's organisation.
+
+    Only a hash of the token is stored; the link in the e-mail carries the token itself.
+    """
+
+    vendor = models.ForeignKey("vendors.Vendor", on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=20, choices=[(r.value, r.label) for r in sorted(VENDOR_ROLES)])
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    policy_vendor_path = "vendor"
+    policy_vendor_actions = frozenset({"manage_users"})
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["vendor", "email"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_email",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Invitation for {self.email}"

@@ -176,3 +176,35 @@ class EscalationLevel(models.Model):
 
     def __str__(self):
         return f"{self.path} — level {self.level}: {self.name}"
+
+
+class ProgressUpdate(models.Model):
+    """The vendor's periodic status report: its own RAG view, what happened, risks, requests."""
+
+    class Rag(models.TextChoices):
+        GREEN = "green", "Green"
+        AMBER = "amber", "Amber"
+        RED = "red", "Red"
+
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="progress_updates")
+    period_start = models.DateField(help_text="First day of the month the update covers.")
+    rag = models.CharField("overall status", max_length=5, choices=Rag.choices)
+    summary = models.TextField()
+    risks = models.TextField(blank=True)
+    requests = models.TextField("requests to the client", blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    policy_vendor_path = "vendor"
+    policy_vendor_actions = frozenset({"submit"})
+
+    class Meta:
+        ordering = ["-period_start", "-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["vendor", "period_start"], name="progressupdate_one_per_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.vendor} {self.period_start:%Y-%m} ({self.rag})"

@@ -15,7 +15,7 @@ def test_every_changelist_and_change_page_opens(client_for, admin_user, portfoli
     run_evaluation()
     active_scheme()
     client = client_for(admin_user)
-    for model, model_admin in admin.site._registry.items():
+    for model in admin.site._registry:
         opts = model._meta
         url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
         assert client.get(url).status_code == 200, url

@@ -196,8 +196,8 @@ def _generate_measurements(*, start: date, end: date) -> int:
     sql = f"""
 {prefix}
 INSERT INTO kpis_measurement (service_level_id, measured_on, value, denominator, source, status, submitted_at,
-                              is_current, correction_reason, is_late, note)
-SELECT g.sl_id, g.day, {value}, {denominator}, 'api', 'submitted', %(now)s, {dialect.true()}, '', {"FALSE" if dialect.is_postgres() else "0"}, ''
+                              is_current, correction_reason, is_late, note, review_reason)
+SELECT g.sl_id, g.day, {value}, {denominator}, 'api', 'submitted', %(now)s, {dialect.true()}, '', {"FALSE" if dialect.is_postgres() else "0"}, '', ''
 FROM (SELECT sl.id AS sl_id, days.day, mt.code, {draw} AS u, {draw} AS u2, {month} AS mon
       FROM kpis_servicelevel sl JOIN contracts_contract c ON c.id = sl.contract_id
       JOIN vendors_vendor v ON v.id = c.vendor_id JOIN kpis_metric mt ON mt.id = sl.metric_id

@@ -27,10 +27,26 @@ from .results import (
     ServiceLevelResult,
 )
 from .scoring import Scorecard, ScoringScheme, StandingBand
+from .workflow import (
+    BreachNote,
+    BreachNoteKind,
+    Dispute,
+    DisputeStatus,
+    EvidenceFile,
+    MeasurementUpload,
+    UploadStatus,
+)
 
 __all__ = [
     "Aggregation",
     "Breach",
+    "BreachNote",
+    "BreachNoteKind",
+    "Dispute",
+    "DisputeStatus",
+    "EvidenceFile",
+    "MeasurementUpload",
+    "UploadStatus",
     "BreachKind",
     "BreachSeverity",
     "BreachStatus",

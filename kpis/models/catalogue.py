@@ -205,6 +205,14 @@ class Measurement(models.Model):
     correction_reason = models.TextField(blank=True)
     is_late = models.BooleanField(default=False, help_text="Submitted after the period's reporting deadline.")
     note = models.CharField(max_length=500, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reason = models.TextField(blank=True, help_text="Why the figure was disputed.")
+    upload = models.ForeignKey(
+        "MeasurementUpload", on_delete=models.SET_NULL, null=True, blank=True, related_name="measurements"
+    )
 
     policy_vendor_path = "service_level__contract__vendor"
     policy_vendor_actions = frozenset({"submit"})
