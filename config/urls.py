@@ -22,6 +22,10 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("vendors/", include(vendor_urls)),
     path("contracts/", include(contract_urls)),
+    path("breaches/", include("kpis.urls.breaches")),
+    path("scorecards/", include("kpis.urls.scorecards")),
+    path("measurements/", include("kpis.urls.measurements")),
+    path("vendor/", include("portal.vendor_urls")),
     path("admin/", admin.site.urls),
 ]
 

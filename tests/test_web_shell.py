@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.models import AuditEvent, Role
 from contracts.models import ContractStatus
 from governance.models import EscalationPath
-from portal import views as portal_views
+from portal.views import shell as portal_views
 from tests import factories
 from tests.factories import TEST_PASSWORD
 from vendors.models import VendorTier

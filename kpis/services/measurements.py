@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_record, audited_create
 
-from . import periods
-from .models import (
+from .. import periods
+from ..models import (
     Aggregation,
     Direction,
     Measurement,
@@ -80,7 +80,7 @@ def _queue_if_evaluated(*, service_level: ServiceLevel, measured_on: date, now: 
 
 
 def _request_evaluation() -> None:
-    from .tasks import evaluate_due
+    from ..tasks import evaluate_due
 
     evaluate_due.delay()
 

@@ -1,70 +1,17 @@
-"""The portal shell: the start page, the health check and the error pages."""
+"""The portal shell: the health check and the error pages."""
 
 import logging
 
-from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
 
 from config import celery_app
-from governance.selectors import escalation_path_for_vendor
-from vendors.forms import VendorFilterForm
-from vendors.selectors import vendor_activity_for_user
-
-from .selectors import (
-    contract_detail_for_user,
-    portfolio_for_user,
-    vendor_360_for_user,
-    vendor_performance_for_user,
-)
 
 logger = logging.getLogger(__name__)
-
-PAGE_SIZE = 25
-
-
-@login_required
-def home(request):
-    """Internal users get the portfolio; a vendor user's start page is their own vendor."""
-    if not request.user.is_internal:
-        return redirect("vendors:detail", pk=request.user.vendor_id)
-    form = VendorFilterForm(request.GET)
-    vendors = portfolio_for_user(user=request.user, **form.filters())
-    page_obj = Paginator(vendors, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "portal/home.html", {"form": form, "page_obj": page_obj})
-
-
-@login_required
-def vendor_detail(request, pk):
-    """The vendor 360: header, contacts, contracts, service levels, RACI, escalation, activity."""
-    vendor = vendor_360_for_user(user=request.user, pk=pk)
-    contracts = vendor.contracts.all()
-    context = {
-        "vendor": vendor,
-        "contracts": contracts,
-        "service_levels": [sl for contract in contracts for sl in contract.service_levels.all()],
-        "role_assignments": vendor.role_assignments.all(),
-        "escalation_path": escalation_path_for_vendor(vendor=vendor),
-        "activity": vendor_activity_for_user(user=request.user, vendor=vendor),
-        **vendor_performance_for_user(user=request.user, vendor=vendor),
-    }
-    return render(request, "portal/vendor_detail.html", context)
-
-
-@login_required
-def contract_detail(request, pk):
-    contract = contract_detail_for_user(user=request.user, pk=pk)
-    context = {
-        "contract": contract,
-        "deliverables": contract.deliverables.all(),
-        "service_levels": contract.service_levels.all(),
-    }
-    return render(request, "portal/contract_detail.html", context)
 
 
 def _check_database() -> dict:

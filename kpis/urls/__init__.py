@@ -1,0 +1,1 @@
+"""URL modules of the KPI pages, one namespace each (mounted in config/urls.py)."""

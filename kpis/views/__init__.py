@@ -1,0 +1,1 @@
+"""KPI pages: breaches, scorecards and measurements."""
