@@ -67,7 +67,7 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("DELETE FROM accounts_auditevent WHERE object_type = 'kpis.breach'")
             if connection.vendor == "postgresql":
-                cursor.execute(f"TRUNCATE {', '.join(outputs)}")
+                cursor.execute(f"TRUNCATE {', '.join(outputs)} CASCADE")
             else:
                 for table in outputs:
                     cursor.execute(f"DELETE FROM {table}")  # noqa: S608
