@@ -1,29 +1,11 @@
 """Django admin that writes the audit trail: every add, change and delete made in the admin is recorded."""
 
-import json
-from datetime import date, datetime, time
-from decimal import Decimal
-
-from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import transaction
 
 from . import audit
 
 # Form fields whose values must never reach the trail.
 SECRET_FIELDS = frozenset({"password", "password1", "password2", "usable_password"})
-
-
-def _plain(value):
-    """A JSON-safe rendering of a form value: rows become ids, sets of rows sorted ids."""
-    if isinstance(value, models.Model):
-        return value.pk
-    if isinstance(value, models.QuerySet | list | tuple | set):
-        return sorted(_plain(item) for item in value)
-    if isinstance(value, Decimal | date | datetime | time):
-        return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
-    if hasattr(value, "name") and hasattr(value, "url"):  # a FieldFile or an uploaded file
-        return value.name or None
-    return value
 
 
 def form_changes(form, *, adding: bool) -> dict:
@@ -38,10 +20,10 @@ def form_changes(form, *, adding: bool) -> dict:
     for name in names:
         if name in SECRET_FIELDS or name not in model_fields:
             continue
-        new = _plain(form.cleaned_data.get(name))
+        new = audit.plain_value(form.cleaned_data.get(name))
         if adding and new in (None, "", []):
             continue
-        changes[name] = [None if adding else _plain(form.initial.get(name)), new]
+        changes[name] = [None if adding else audit.plain_value(form.initial.get(name)), new]
     return changes
 
 

@@ -7,7 +7,7 @@ transaction.
 """
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -18,11 +18,14 @@ from . import policy
 from .models import AuditEvent
 
 
-def _plain(value):
-    """A JSON-safe rendering of a field value for the trail."""
+def plain_value(value):
+    """A JSON-safe rendering of a field or form value for the trail: rows become ids, sets of
+    rows sorted ids, files their stored name."""
     if isinstance(value, models.Model):
         return value.pk
-    if isinstance(value, Decimal | date | datetime):
+    if isinstance(value, models.QuerySet | list | tuple | set):
+        return sorted(plain_value(item) for item in value)
+    if isinstance(value, Decimal | date | datetime | time):
         return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
     if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
         return value.name or None
@@ -30,7 +33,7 @@ def _plain(value):
 
 
 def _field_value(instance, field: models.Field):
-    return _plain(getattr(instance, field.attname))
+    return plain_value(getattr(instance, field.attname))
 
 
 def action_code(instance, verb: str) -> str:
@@ -97,7 +100,7 @@ def audited_update(*, instance, actor, data: dict, note: str = ""):
         setattr(instance, name, value)
         new = getattr(instance, field.attname)
         if not _same_value(field, old, new):
-            changes[name] = [_plain(old), _plain(new)]
+            changes[name] = [plain_value(old), plain_value(new)]
     if not changes:
         return instance, []
     instance.full_clean()
