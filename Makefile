@@ -20,7 +20,7 @@ DEPLOY_ENV := DEBUG=false \
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/vendorportal \
     REDIS_URL=redis://127.0.0.1:6379/0
 
-.PHONY: help venv run test lint format check-deploy migrations-check
+.PHONY: help venv run test lint format check-deploy migrations-check api-schema-check
 
 help:
 	@echo "make run               start the portal with demo data on http://127.0.0.1:$${PORT:-8000}/"
@@ -28,6 +28,7 @@ help:
 	@echo "make lint              ruff check and ruff format --check"
 	@echo "make check-deploy      Django's deployment checks with production-style settings"
 	@echo "make migrations-check  fail if a model change has no migration"
+	@echo "make api-schema-check  build the OpenAPI schema and fail on any error or warning"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -62,3 +63,6 @@ check-deploy: venv
 
 migrations-check: venv
 	$(EMBEDDED) $(MANAGE) makemigrations --check --dry-run
+
+api-schema-check: venv
+	$(EMBEDDED) $(MANAGE) spectacular --validate --fail-on-warn --file /dev/null

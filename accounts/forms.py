@@ -1,12 +1,12 @@
-"""Forms of the accounts app: the e-mail login and the admin's user forms."""
+"""Forms of the accounts app: the e-mail login, the admin's user forms, invitations."""
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, UserChangeForm
 from django.views.decorators.debug import sensitive_variables
 
-from .models import User
+from .models import Role, User
 
 
 class LoginForm(AuthenticationForm):
@@ -57,3 +57,51 @@ class UserEditForm(UserChangeForm):
 
     def clean_email(self):
         return self.cleaned_data["email"].lower()
+
+
+class InvitationForm(forms.Form):
+    """A vendor administrator invites a person of its own organisation."""
+
+    email = forms.EmailField(
+        label="E-mail", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    role = forms.ChoiceField(
+        choices=[(role.value, role.label) for role in (Role.VENDOR_USER, Role.VENDOR_ADMIN)],
+        initial=Role.VENDOR_USER,
+        help_text="Vendor administrators can also invite and deactivate your organisation's users.",
+    )
+
+    def clean_email(self):
+        return self.cleaned_data["email"].lower()
+
+
+class InvitationAcceptForm(forms.Form):
+    """The invitee's name and password; the password rules are checked by the service."""
+
+    full_name = forms.CharField(
+        label="Your name",
+        max_length=150,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password_confirm = forms.CharField(
+        label="Password again",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Plain sentences: the field partial puts help text inside a paragraph, where a list cannot go.
+        self.fields["password"].help_text = " ".join(password_validation.password_validators_help_texts())
+
+    def clean(self):
+        data = super().clean()
+        password, again = data.get("password"), data.get("password_confirm")
+        if password and again and password != again:
+            self.add_error("password_confirm", "The two passwords differ.")
+        return data

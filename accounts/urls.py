@@ -1,4 +1,4 @@
-"""Sign-in, sign-out and password reset URLs."""
+"""Sign-in, sign-out, password reset and invitation URLs."""
 
 from django.urls import path
 
@@ -21,4 +21,5 @@ urlpatterns = [
         views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("invitation/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

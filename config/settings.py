@@ -6,6 +6,7 @@ DATABASE_URL, REDIS_URL, EMAIL_URL, SECRET_KEY and ALLOWED_HOSTS. Bad values fai
 start-up, and a system check refuses the embedded profile when DEBUG is off.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -59,6 +60,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "axes",
     "django_htmx",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     # The house, bottom to top: each app imports only those above it in this list.
     "accounts",
     "vendors",
@@ -66,6 +71,7 @@ INSTALLED_APPS = [
     "kpis",
     "governance",
     "portal",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -237,3 +243,68 @@ LOGGING = {
 # --- Product settings ------------------------------------------------------------------------
 PORTAL_NAME = env.str("PORTAL_NAME", default="Vendor Governance Portal")
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (refused when DEBUG is off)
+
+# --- API: REST framework, OpenAPI schema, personal tokens, bulk ingestion, webhooks ------------------
+_RATE = r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$"
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/minute")
+if not re.match(_RATE, API_THROTTLE_RATE):
+    raise ImproperlyConfigured(f"API_THROTTLE_RATE {API_THROTTLE_RATE!r} must look like 600/minute.")
+API_BATCH_MAX_ITEMS = env.int("API_BATCH_MAX_ITEMS", default=1000)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+if not (1 <= API_BATCH_MAX_ITEMS <= 10000 and 1 <= API_TOKEN_MAX_DAYS <= 3650):
+    raise ImproperlyConfigured("API_BATCH_MAX_ITEMS must be 1–10000 and API_TOKEN_MAX_DAYS 1–3650.")
+# Outgoing webhooks: attempts with exponential backoff (base × 2^(attempt − 1), capped), then failed.
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+WEBHOOK_BACKOFF_SECONDS = env.int("WEBHOOK_BACKOFF_SECONDS", default=30)
+WEBHOOK_BACKOFF_MAX_SECONDS = env.int("WEBHOOK_BACKOFF_MAX_SECONDS", default=6 * 60 * 60)
+WEBHOOK_NOTICE_DAYS = env.int("WEBHOOK_NOTICE_DAYS", default=30)
+# Plain http and private or loopback addresses are for development and tests only.
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=DEBUG)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=DEBUG)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopePermission"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenRateThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Vendor Governance Portal API",
+    "DESCRIPTION": (
+        "Read the portfolio, submit figures (one at a time or in idempotent batches), answer breaches "
+        "and subscribe to signed webhooks. Authenticate with a personal token: "
+        "`Authorization: Bearer <token>`. Every error has the same shape: "
+        '`{"error": {"code", "message", "fields", "items"}}`.'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Like every page of the portal, the schema and its docs are for signed-in users (or tokens).
+    "SERVE_PERMISSIONS": ["api.permissions.TokenScopePermission"],
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from the vendored sidecar package; no online validator badge.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "persistAuthorization": False},
+    "ENUM_NAME_OVERRIDES": {},
+}
+CELERY_BEAT_SCHEDULE["webhooks-scan"] = {"task": "api.tasks.webhooks_scan", "schedule": timedelta(minutes=1)}
+CELERY_BEAT_SCHEDULE["webhooks-notice-deadlines"] = {
+    "task": "api.tasks.webhooks_scan_notice_deadlines",
+    "schedule": crontab(hour=6, minute=15),
+}

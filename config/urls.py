@@ -26,6 +26,7 @@ urlpatterns = [
     path("scorecards/", include("kpis.urls.scorecards")),
     path("measurements/", include("kpis.urls.measurements")),
     path("vendor/", include("portal.vendor_urls")),
+    path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -10,7 +10,21 @@ from accounts import policy
 from accounts.models import AuditEvent, Role, User
 from contracts.models import Contract, ContractStatus, ContractType, Deliverable
 from governance.models import EscalationLevel, EscalationPath, Raci, RoleAssignment, Side
-from kpis.models import Aggregation, Direction, Measurement, Metric, MetricCategory, ServiceLevel
+from kpis.models import (
+    Aggregation,
+    Breach,
+    BreachKind,
+    BreachSeverity,
+    BreachStatus,
+    Direction,
+    Measurement,
+    Metric,
+    MetricCategory,
+    Outcome,
+    Scorecard,
+    ServiceLevel,
+    ServiceLevelResult,
+)
 from vendors.models import ServiceCategory, Vendor, VendorContact, VendorStatus
 
 TEST_PASSWORD = "test-password-123"
@@ -207,3 +221,54 @@ class AuditEventFactory(DjangoModelFactory):
     object_repr = factory.LazyAttribute(lambda o: str(o.obj)[:200])
     vendor_id = factory.LazyAttribute(lambda o: policy.vendor_id_of(o.obj))
     changes = factory.LazyFunction(lambda: {"title": ["Old title", "New title"]})
+
+
+# ---- Engine output (results, breaches, scorecards) as the engine would write it ------------------------
+
+
+class ServiceLevelResultFactory(DjangoModelFactory):
+    """A breached March 2026 result of a monthly service level (figures in the metric's unit)."""
+
+    class Meta:
+        model = ServiceLevelResult
+        django_get_or_create = ("service_level", "period_start")
+
+    service_level = factory.SubFactory(ServiceLevelFactory)
+    period_start = dt.date(2026, 3, 1)
+    period_end = dt.date(2026, 3, 31)
+    attained = Decimal("97.2")
+    sample_count = 31
+    target = factory.LazyAttribute(lambda o: o.service_level.target)
+    minimum = factory.LazyAttribute(lambda o: o.service_level.minimum)
+    outcome = Outcome.BREACHED
+
+
+class BreachFactory(DjangoModelFactory):
+    """An open breach of the same period as ``ServiceLevelResultFactory``, response due in April."""
+
+    class Meta:
+        model = Breach
+        django_get_or_create = ("service_level", "period_start")
+
+    service_level = factory.SubFactory(ServiceLevelFactory)
+    period_start = dt.date(2026, 3, 1)
+    period_end = dt.date(2026, 3, 31)
+    kind = BreachKind.MISSED_TARGET
+    severity = BreachSeverity.MEDIUM
+    status = BreachStatus.OPEN
+    response_due_at = factory.LazyFunction(lambda: dt.datetime(2026, 4, 10, 15, 0, tzinfo=dt.UTC))
+
+
+class ScorecardFactory(DjangoModelFactory):
+    class Meta:
+        model = Scorecard
+        django_get_or_create = ("vendor", "period_start")
+
+    vendor = factory.SubFactory(VendorFactory)
+    period_start = dt.date(2026, 3, 1)
+    period_end = dt.date(2026, 3, 31)
+    score = Decimal("0.00")
+    quality_score = Decimal("0.00")
+    result_count = 1
+    band = "Red"
+    rag = "red"

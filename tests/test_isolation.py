@@ -6,35 +6,78 @@ are discovered from the resolver; a new object URL whose model the sweep cannot 
 fails the sweep until it is added to the tables below.
 """
 
+import hashlib
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 from django.urls.resolvers import RegexPattern
+from django.utils import timezone
 
 from accounts import policy
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, Invitation, Role
+from api.models import ApiToken, WebhookSubscription
 from contracts.models import Contract, Deliverable
-from governance.models import EscalationLevel, EscalationPath, RoleAssignment
-from kpis.models import Measurement, Metric, ServiceLevel
+from governance.models import EscalationLevel, EscalationPath, ProgressUpdate, RoleAssignment
+from governance.services import progress_current_month
+from kpis.models import (
+    Breach,
+    EvidenceFile,
+    Measurement,
+    MeasurementUpload,
+    Metric,
+    Scorecard,
+    ServiceLevel,
+    ServiceLevelResult,
+    UploadStatus,
+)
+from tests import factories
 from tests.factories import INTERNAL_MARK
 from vendors.models import Vendor, VendorContact
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ["accounts", "vendors", "contracts", "kpis", "governance", "portal"]
+PROJECT_APPS = ["accounts", "vendors", "contracts", "kpis", "governance", "portal", "api"]
 
 # The model a plain ``pk`` stands for, by URL namespace.
 NAMESPACE_MODELS = {
     "vendors": Vendor,
     "contracts": Contract,
+    "breaches": Breach,
+    "scorecards": Scorecard,
+    "measurements": Measurement,
 }
 # Object URLs whose ``pk`` (or another kwarg) is not their namespace's model: {url name: {kwarg: model}}.
-URL_MODELS: dict[str, dict[str, type]] = {}
+URL_MODELS: dict[str, dict[str, type]] = {
+    "scorecards:result": {"pk": ServiceLevelResult},
+    "measurements:evidence": {"pk": EvidenceFile},
+    "measurements:upload_detail": {"pk": MeasurementUpload},
+    "measurements:upload_confirm": {"pk": MeasurementUpload},
+    # The REST API (api/urls.py): one router namespace for every resource.
+    "api:v1:vendor-detail": {"pk": Vendor},
+    "api:v1:contract-detail": {"pk": Contract},
+    "api:v1:service-level-detail": {"pk": ServiceLevel},
+    "api:v1:measurement-detail": {"pk": Measurement},
+    "api:v1:measurement-correct": {"pk": Measurement},
+    "api:v1:result-detail": {"pk": ServiceLevelResult},
+    "api:v1:breach-detail": {"pk": Breach},
+    "api:v1:breach-acknowledge": {"pk": Breach},
+    "api:v1:breach-respond": {"pk": Breach},
+    "api:v1:breach-dispute": {"pk": Breach},
+    "api:v1:scorecard-detail": {"pk": Scorecard},
+    "api:v1:scorecard-explanation": {"pk": Scorecard},
+    "api:v1:webhook-detail": {"pk": WebhookSubscription},
+    "api:v1:webhook-deliveries": {"pk": WebhookSubscription},
+    "api:v1:webhook-ping": {"pk": WebhookSubscription},
+    "api:token_revoke": {"pk": ApiToken},
+}
 # ``<model>_pk`` / ``<model>_id`` kwargs; any project model's snake-case name is also understood.
 KWARG_MODELS = {
     "vendor_pk": Vendor,
@@ -138,12 +181,108 @@ def side_objects(side) -> dict[type, object]:
     }
 
 
+def _progress_update(side):
+    return ProgressUpdate.objects.get_or_create(
+        vendor=side.vendor,
+        period_start=progress_current_month(),
+        defaults={"rag": ProgressUpdate.Rag.AMBER, "summary": f"{side.vendor.name}: migration on track."},
+    )[0]
+
+
+def _invitation(side):
+    return Invitation.objects.get_or_create(
+        vendor=side.vendor,
+        email=f"invitee@vendor-{side.vendor.pk}.test",
+        defaults={
+            "role": Role.VENDOR_USER,
+            "token_hash": hashlib.sha256(f"sweep-{side.vendor.pk}".encode()).hexdigest(),
+            "expires_at": timezone.now() + timedelta(days=7),
+        },
+    )[0]
+
+
+def _breach(side):
+    return factories.BreachFactory(service_level=side.service_level)
+
+
+def _result(side):
+    return factories.ServiceLevelResultFactory(service_level=side.service_level)
+
+
+def _scorecard(side):
+    return factories.ScorecardFactory(vendor=side.vendor)
+
+
+def _evidence_file(side):
+    # A real file in storage, so the owner's download works; one per vendor, reused between runs.
+    name = f"evidence/isolation-sweep-{side.vendor.pk}.pdf"
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(b"%PDF-1.4\n%%EOF\n"))
+    return EvidenceFile.objects.get_or_create(
+        vendor=side.vendor,
+        measurement=side.measurement,
+        defaults={"file": name, "original_name": "proof.pdf", "content_type": "application/pdf", "size": 15},
+    )[0]
+
+
+def _measurement_upload(side):
+    return MeasurementUpload.objects.get_or_create(
+        vendor=side.vendor,
+        original_name="figures.csv",
+        defaults={"status": UploadStatus.VALIDATED, "rows": []},
+    )[0]
+
+
+# Rows the portfolio fixture does not build, made on first use: one per vendor.
+ON_DEMAND_OBJECTS = {
+    EvidenceFile: _evidence_file,
+    MeasurementUpload: _measurement_upload,
+    ProgressUpdate: _progress_update,
+    Invitation: _invitation,
+    Breach: _breach,
+    ServiceLevelResult: _result,
+    Scorecard: _scorecard,
+    ApiToken: lambda side: _api_token(side),
+    WebhookSubscription: lambda side: _webhook_subscription(side),
+}
+
+
+def _vendor_person(side):
+    """The vendor's first user: the API's personal rows (tokens, webhooks) belong to a person."""
+    return side.vendor.users.order_by("pk").first()
+
+
+def _api_token(side):
+    return ApiToken.objects.get_or_create(
+        user=_vendor_person(side),
+        name="Isolation sweep",
+        defaults={
+            "prefix": "vgp_sweep",
+            "token_hash": hashlib.sha256(f"api-sweep-{side.vendor.pk}".encode()).hexdigest(),
+            "expires_at": timezone.now() + timedelta(days=30),
+        },
+    )[0]
+
+
+def _webhook_subscription(side):
+    return WebhookSubscription.objects.get_or_create(
+        owner=_vendor_person(side),
+        defaults={
+            "url": "https://hooks.example.test/portal",
+            "event_types": ["breach.opened"],
+            "secret": "s",
+        },
+    )[0]
+
+
 def object_for(model, side, owner, portfolio):
     if model is Metric:
         return portfolio.metric
     known = side_objects(side)
     if model in known:
         return known[model]
+    if model in ON_DEMAND_OBJECTS:
+        return ON_DEMAND_OBJECTS[model](side)
     # Models added later: any row the owning vendor's user may see will do.
     return policy.scope(owner, model._default_manager.all()).order_by("pk").first()
 
@@ -166,6 +305,9 @@ def fetch_and_roll_back(client, url):
 
 def works(response) -> bool:
     if response.status_code == 200:
+        return True
+    # An API action answers 201/202, or 400/415 when posted without its JSON fields: it found the object.
+    if response.status_code in (201, 202, 400, 415) and response.get("Content-Type") == "application/json":
         return True
     login_url = reverse("accounts:login")
     return 300 <= response.status_code < 400 and not response.url.startswith(login_url)

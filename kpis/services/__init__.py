@@ -8,3 +8,46 @@ from .measurements import (
 )
 
 __all__ = ["measurement_correct", "measurement_submit", "measurement_validate", "service_level_change_target"]
+
+# Figures from vendors: review by managers, file uploads and evidence files.
+from .evidence import evidence_attach, evidence_check  # noqa: E402
+from .reviews import ReviewDecision, measurement_review  # noqa: E402
+from .uploads import upload_check, upload_confirm  # noqa: E402
+
+__all__ += [
+    "ReviewDecision",
+    "evidence_attach",
+    "evidence_check",
+    "measurement_review",
+    "upload_check",
+    "upload_confirm",
+]
+
+# The breach workflow, both sides, and dispute decisions.
+from .breaches import (  # noqa: E402
+    breach_accept_response,
+    breach_acknowledge,
+    breach_allowed_steps,
+    breach_close,
+    breach_comment,
+    breach_dispute,
+    breach_request_more,
+    breach_respond,
+    breach_step_permitted,
+    breach_waive,
+    dispute_resolve,
+)
+
+__all__ += [
+    "breach_accept_response",
+    "breach_acknowledge",
+    "breach_allowed_steps",
+    "breach_close",
+    "breach_comment",
+    "breach_dispute",
+    "breach_request_more",
+    "breach_respond",
+    "breach_step_permitted",
+    "breach_waive",
+    "dispute_resolve",
+]

@@ -2,28 +2,44 @@
 
 Late or corrected figures for a period that has already been evaluated queue that period
 for re-evaluation in the same transaction, and ask the engine to run once committed.
+A period is locked once it ended more than ``LOCK_AFTER_MONTHS`` ago or once a manager has settled
+its breach (resolved or waived): no new figure or correction reaches it after that.
 """
 
-from datetime import date, datetime
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.audit import audit_record, audited_create
+from accounts import policy
+from accounts.audit import action_code, audit_record, audited_create
+from accounts.models import AuditEvent
 
 from .. import periods
 from ..models import (
     Aggregation,
+    Breach,
+    BreachStatus,
     Direction,
     Measurement,
     MeasurementSource,
+    MeasurementStatus,
     PendingEvaluation,
     ServiceLevel,
     ServiceLevelResult,
     ServiceLevelTarget,
 )
+from .evidence import evidence_attach
+
+LOCK_AFTER_MONTHS = 12
+SETTLED_BREACH_STATUSES = (BreachStatus.RESOLVED, BreachStatus.WAIVED)
+# The value columns hold 18 digits, four of them after the point.
+MAX_DECIMAL_PLACES = 4
+MAX_MAGNITUDE = Decimal(10) ** 14
+NOTE_MAX_LENGTH = Measurement._meta.get_field("note").max_length
 
 
 def _decimal(value, field: str) -> Decimal:
@@ -33,13 +49,63 @@ def _decimal(value, field: str) -> Decimal:
         raise ValidationError({field: f"{value!r} is not a number."}) from None
     if not number.is_finite():
         raise ValidationError({field: "The value must be a finite number."})
+    if number.normalize().as_tuple().exponent < -MAX_DECIMAL_PLACES:
+        raise ValidationError({field: f"Give at most {MAX_DECIMAL_PLACES} decimal places."})
+    if abs(number) >= MAX_MAGNITUDE:
+        raise ValidationError({field: "The number is too large."})
     return number
 
 
+def lock_cutoff(today: date) -> date:
+    """Periods that ended before this day (the same day ``LOCK_AFTER_MONTHS`` earlier) are locked by age."""
+    year, month = divmod(today.year * 12 + today.month - 1 - LOCK_AFTER_MONTHS, 12)
+    first = date(year, month + 1, 1)
+    last_day = (periods.next_period_start(periods.MONTHLY, first) - timedelta(days=1)).day
+    return first.replace(day=min(today.day, last_day))
+
+
+def settled_periods(service_level_ids: Iterable[int]) -> set[tuple[int, date]]:
+    """(service level id, period start) of every period whose breach a manager has settled."""
+    return set(
+        Breach.objects.filter(
+            service_level_id__in=list(service_level_ids), status__in=SETTLED_BREACH_STATUSES
+        ).values_list("service_level_id", "period_start")
+    )
+
+
+def period_lock_reason(
+    *, service_level: ServiceLevel, measured_on: date, today: date, settled: set | None = None
+) -> str | None:
+    """Why the period holding ``measured_on`` takes no more figures, or None while it is open."""
+    start, end = periods.period_bounds(service_level.period, measured_on)
+    if end < lock_cutoff(today):
+        return (
+            f"The period {start:%d %b %Y} – {end:%d %b %Y} is locked: "
+            f"periods that ended more than {LOCK_AFTER_MONTHS} months ago take no more figures."
+        )
+    if settled is None:
+        settled = settled_periods([service_level.pk])
+    if (service_level.pk, start) in settled:
+        return (
+            f"The period {start:%d %b %Y} – {end:%d %b %Y} is locked: "
+            "its breach has been settled (resolved or waived)."
+        )
+    return None
+
+
 def measurement_validate(
-    *, service_level: ServiceLevel, measured_on: date, value, denominator=None, today: date | None = None
+    *,
+    service_level: ServiceLevel,
+    measured_on: date,
+    value,
+    denominator=None,
+    today: date | None = None,
+    settled: set | None = None,
 ) -> tuple[Decimal, Decimal | None]:
-    """Check one figure against its service level; return the parsed (value, denominator)."""
+    """Check one figure against its service level; return the parsed (value, denominator).
+
+    ``settled`` (from ``settled_periods``) spares a query per figure when many are checked.
+    """
     metric = service_level.metric
     value = _decimal(value, "value")
     denominator = None if denominator in (None, "") else _decimal(denominator, "denominator")
@@ -50,6 +116,11 @@ def measurement_validate(
         service_level.effective_to and measured_on > service_level.effective_to
     ):
         raise ValidationError({"measured_on": "The date is outside the service level's effective period."})
+    locked = period_lock_reason(
+        service_level=service_level, measured_on=measured_on, today=today, settled=settled
+    )
+    if locked:
+        raise ValidationError({"measured_on": locked})
     if metric.aggregation == Aggregation.RATIO:
         if denominator is None or denominator <= 0:
             raise ValidationError(
@@ -60,11 +131,28 @@ def measurement_validate(
     else:
         if denominator is not None:
             raise ValidationError({"denominator": "Only ratio metrics take a denominator."})
-        if metric.min_value is not None and value < metric.min_value:
-            raise ValidationError({"value": f"The value cannot be below {metric.min_value} {metric.unit}."})
-        if metric.max_value is not None and value > metric.max_value:
-            raise ValidationError({"value": f"The value cannot be above {metric.max_value} {metric.unit}."})
+        low, high = metric.min_value, metric.max_value
+        if metric.unit.strip() == "%":
+            # A percentage lies between 0 and 100 even where the catalogue gives no range.
+            low = Decimal(0) if low is None else low
+            high = Decimal(100) if high is None else high
+        if low is not None and value < low:
+            raise ValidationError({"value": f"The value cannot be below {_plain(low)} {metric.unit}."})
+        if high is not None and value > high:
+            raise ValidationError({"value": f"The value cannot be above {_plain(high)} {metric.unit}."})
     return value, denominator
+
+
+def _plain(number: Decimal) -> str:
+    """100.0000 → 100, 99.5000 → 99.5."""
+    return f"{number.normalize():f}" if number != number.to_integral_value() else f"{number:.0f}"
+
+
+def initial_review(actor, now: datetime) -> dict:
+    """A figure entered by the client's own staff needs no validation; a vendor's waits for a manager."""
+    if policy.sees_internal(actor):
+        return {"status": MeasurementStatus.VALIDATED, "reviewed_by": actor, "reviewed_at": now}
+    return {"status": MeasurementStatus.SUBMITTED}
 
 
 def _queue_if_evaluated(*, service_level: ServiceLevel, measured_on: date, now: datetime) -> bool:
@@ -75,11 +163,12 @@ def _queue_if_evaluated(*, service_level: ServiceLevel, measured_on: date, now: 
         PendingEvaluation.objects.bulk_create(
             [PendingEvaluation(service_level=service_level, period_start=start)], ignore_conflicts=True
         )
-        transaction.on_commit(_request_evaluation)
+        transaction.on_commit(request_evaluation)
     return late
 
 
-def _request_evaluation() -> None:
+def request_evaluation() -> None:
+    """Ask the engine to run; queued with transaction.on_commit by the writes above."""
     from ..tasks import evaluate_due
 
     evaluate_due.delay()
@@ -95,9 +184,13 @@ def measurement_submit(
     denominator=None,
     source: str = MeasurementSource.FORM,
     note: str = "",
+    evidence=None,
     now: datetime | None = None,
 ) -> Measurement:
-    """Record one figure. A figure after the period's reporting deadline is accepted and marked late."""
+    """Record one figure, with an optional evidence file.
+
+    A figure after the period's reporting deadline is accepted and marked late.
+    """
     now = now or timezone.now()
     value, denominator = measurement_validate(
         service_level=service_level,
@@ -106,8 +199,11 @@ def measurement_submit(
         denominator=denominator,
         today=periods.local_today(now),
     )
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX_LENGTH:
+        raise ValidationError({"note": f"The note can be at most {NOTE_MAX_LENGTH} characters."})
     late = _queue_if_evaluated(service_level=service_level, measured_on=measured_on, now=now)
-    return audited_create(
+    figure = audited_create(
         model=Measurement,
         actor=actor,
         service_level=service_level,
@@ -119,7 +215,15 @@ def measurement_submit(
         submitted_at=now,
         is_late=late,
         note=note,
+        **initial_review(actor, now),
     )
+    if note:
+        # audited_create's own ``note`` is the trail's note (above); the figure keeps it too.
+        Measurement.objects.filter(pk=figure.pk).update(note=note)
+        figure.note = note
+    if evidence is not None:
+        evidence_attach(uploaded_file=evidence, actor=actor, measurement=figure, now=now)
+    return figure
 
 
 @transaction.atomic
@@ -157,8 +261,32 @@ def measurement_correct(
         correction_reason=reason.strip(),
         is_late=late,
         note=f"Corrects {measurement.value} submitted {measurement.submitted_at:%Y-%m-%d}",
+        **initial_review(actor, now),
     )
     return corrected
+
+
+def audit_many(*, actor, verb: str, objects, changes, vendor_ids: dict[int, int], note: str = "") -> None:
+    """One audit event per object in a single INSERT, for writes that touch many rows at once.
+
+    ``changes`` maps an object to its {field: [old, new]}; ``vendor_ids`` maps object ids to vendors.
+    """
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor if getattr(actor, "pk", None) else None,
+                action=action_code(obj, verb),
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                object_repr=str(obj)[:200],
+                vendor_id=vendor_ids.get(obj.pk),
+                changes=changes(obj),
+                note=note,
+            )
+            for obj in objects
+        ],
+        batch_size=500,
+    )
 
 
 @transaction.atomic
@@ -222,5 +350,92 @@ def service_level_change_target(
         ],
         ignore_conflicts=True,
     )
-    transaction.on_commit(_request_evaluation)
+    transaction.on_commit(request_evaluation)
     return change
+
+
+@transaction.atomic
+def measurements_submit_many(
+    *,
+    figures: list[dict],
+    actor,
+    source: str = MeasurementSource.API,
+    save: bool = True,
+    now: datetime | None = None,
+) -> list:
+    """Check many figures at once and, when every one is valid, record them in one bulk insert.
+
+    Each figure is a dict with ``service_level`` (its metric and contract loaded), ``measured_on``,
+    ``value`` and optionally ``denominator`` and ``note``. Returns, per figure and in order, the
+    ``Measurement`` or the ``ValidationError`` that keeps it out. Nothing is saved unless ``save``
+    and every figure is valid, so a caller wanting per-figure results passes only the good ones.
+    Late figures and figures for already evaluated periods queue those periods for re-evaluation,
+    as ``measurement_submit`` does for one; the audit trail gets one row per figure in one insert.
+    """
+    now = now or timezone.now()
+    today = periods.local_today(now)
+    settled = settled_periods({figure["service_level"].pk for figure in figures})
+    review = initial_review(actor, now)
+    checked: list = []
+    for figure in figures:
+        service_level = figure["service_level"]
+        try:
+            value, denominator = measurement_validate(
+                service_level=service_level,
+                measured_on=figure["measured_on"],
+                value=figure["value"],
+                denominator=figure.get("denominator"),
+                today=today,
+                settled=settled,
+            )
+            note = (figure.get("note") or "").strip()
+            if len(note) > NOTE_MAX_LENGTH:
+                raise ValidationError({"note": f"The note can be at most {NOTE_MAX_LENGTH} characters."})
+        except ValidationError as error:
+            checked.append(error)
+            continue
+        start, end = periods.period_bounds(service_level.period, figure["measured_on"])
+        figure_row = Measurement(
+            service_level=service_level,
+            measured_on=figure["measured_on"],
+            value=value,
+            denominator=denominator,
+            note=note,
+            source=source,
+            submitted_by=actor,
+            submitted_at=now,
+            is_late=periods.is_closed(end, service_level.grace_days, now),
+            **review,
+        )
+        figure_row.period_start = start
+        checked.append(figure_row)
+    if not save or not checked or any(isinstance(item, ValidationError) for item in checked):
+        return checked
+    touched = {(m.service_level_id, m.period_start) for m in checked}
+    evaluated = set(
+        ServiceLevelResult.objects.filter(
+            service_level_id__in={sl_id for sl_id, _ in touched},
+            period_start__in={start for _, start in touched},
+        ).values_list("service_level_id", "period_start")
+    )
+    due = {(m.service_level_id, m.period_start) for m in checked if m.is_late} | (evaluated & touched)
+    saved = Measurement.objects.bulk_create(checked, batch_size=500)
+    if due:
+        PendingEvaluation.objects.bulk_create(
+            [PendingEvaluation(service_level_id=sl_id, period_start=start) for sl_id, start in sorted(due)],
+            ignore_conflicts=True,
+        )
+        transaction.on_commit(request_evaluation)
+    audit_many(
+        actor=actor,
+        verb="created",
+        objects=saved,
+        changes=lambda m: {
+            "value": [None, str(m.value)],
+            "measured_on": [None, m.measured_on.isoformat()],
+            **({"denominator": [None, str(m.denominator)]} if m.denominator is not None else {}),
+            "source": [None, source],
+        },
+        vendor_ids={m.pk: policy.vendor_id_of(m) for m in saved},
+    )
+    return saved

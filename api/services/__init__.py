@@ -1,0 +1,1 @@
+"""Writes of the API edge: tokens, batch ingestion of figures, webhook subscriptions and deliveries."""

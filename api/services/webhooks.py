@@ -1,0 +1,544 @@
+"""Outgoing webhooks: subscriptions, events recorded once, signed deliveries retried with backoff.
+
+Events come from the audit trail, which every service and the engine already write in the same
+transaction as the change: a periodic scan (``webhooks_scan``) turns new breach and dispute rows of
+the trail into events, so no lower app needs to know the API exists. ``webhook_emit`` records an
+event once (its id is unique) and one delivery per matching subscription whose owner may see it;
+``webhook_delivery_attempt`` claims a due delivery with a conditional update, posts the signed body
+and schedules the next attempt at base × 2^(attempts − 1) seconds until the last one fails.
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import secrets
+import socket
+import time
+import urllib.error
+import urllib.request
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import F, Max, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import policy
+from accounts.audit import audited_create, audited_delete, audited_update
+from accounts.models import AuditEvent
+from contracts.dates import contract_key_dates
+from contracts.models import Contract, ContractStatus, RenewalType
+from kpis.models import Breach, Dispute
+
+from ..models import (
+    SUBSCRIBABLE_EVENT_TYPES,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookEventType,
+    WebhookScanCursor,
+    WebhookSubscription,
+)
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-Portal-Signature"
+USER_AGENT = "VendorGovernancePortal-Webhooks/1.0"
+SECRET_PREFIX = "whsec_"  # noqa: S105 (a marker, not a secret)
+# Events committed out of id order (a long engine run) are still found by re-reading this window.
+SCAN_OVERLAP = timedelta(minutes=15)
+AUDIT_CURSOR = "audit"
+
+# Audit trail action → webhook event.
+AUDIT_EVENTS = {
+    "kpis.breach.opened": WebhookEventType.BREACH_OPENED,
+    "kpis.breach.cleared": WebhookEventType.BREACH_CLEARED,
+    "kpis.breach.response_accepted": WebhookEventType.BREACH_CLOSED,
+    "kpis.breach.closed": WebhookEventType.BREACH_CLOSED,
+    "kpis.breach.waived": WebhookEventType.BREACH_CLOSED,
+    "kpis.dispute.created": WebhookEventType.DISPUTE_OPENED,
+    "kpis.dispute.resolved": WebhookEventType.DISPUTE_RESOLVED,
+}
+
+
+# ---- Subscriptions -----------------------------------------------------------------------------------
+
+
+def validate_webhook_url(url: str) -> str:
+    """HTTPS only (plain HTTP where the settings allow it, for development), with a host name."""
+    url = (url or "").strip()
+    parts = urlsplit(url)
+    allowed = ("https", "http") if settings.WEBHOOK_ALLOW_HTTP else ("https",)
+    if parts.scheme not in allowed or not parts.hostname:
+        raise ValidationError({"url": f"Give an {' or '.join(allowed)} URL with a host name."})
+    if parts.username or parts.password:
+        raise ValidationError({"url": "Leave credentials out of the URL; check the signature instead."})
+    return url
+
+
+def _event_types(event_types) -> list[str]:
+    chosen = sorted(set(event_types or []))
+    unknown = [name for name in chosen if name not in SUBSCRIBABLE_EVENT_TYPES]
+    if unknown or not chosen:
+        raise ValidationError(
+            {"event_types": [f"Choose one or more of {', '.join(SUBSCRIBABLE_EVENT_TYPES)}."]}
+        )
+    return chosen
+
+
+def _require_owner(subscription: WebhookSubscription, actor) -> None:
+    if subscription.owner_id != actor.pk:
+        raise PermissionDenied("You may change only your own webhook subscriptions.")
+
+
+@transaction.atomic
+def webhook_subscription_create(
+    *, owner, url: str, event_types, description: str = "", is_active: bool = True, now=None
+) -> tuple[WebhookSubscription, str]:
+    """Subscribe ``owner``'s endpoint; returns the row and its signing secret (shown to the owner once)."""
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    subscription = audited_create(
+        model=WebhookSubscription,
+        actor=owner,
+        owner=owner,
+        url=validate_webhook_url(url),
+        event_types=_event_types(event_types),
+        description=(description or "").strip(),
+        is_active=is_active,
+        secret=secret,
+        created_at=now or timezone.now(),
+    )
+    return subscription, secret
+
+
+@transaction.atomic
+def webhook_subscription_update(
+    *, subscription: WebhookSubscription, actor, data: dict
+) -> WebhookSubscription:
+    _require_owner(subscription, actor)
+    data = dict(data)
+    if "url" in data:
+        data["url"] = validate_webhook_url(data["url"])
+    if "event_types" in data:
+        data["event_types"] = _event_types(data["event_types"])
+    if "description" in data:
+        data["description"] = (data["description"] or "").strip()
+    subscription, _ = audited_update(instance=subscription, actor=actor, data=data)
+    return subscription
+
+
+@transaction.atomic
+def webhook_subscription_delete(*, subscription: WebhookSubscription, actor) -> None:
+    _require_owner(subscription, actor)
+    audited_delete(instance=subscription, actor=actor)
+
+
+# ---- Events ------------------------------------------------------------------------------------------
+
+
+def _plain(payload: dict) -> dict:
+    return json.loads(json.dumps(payload, cls=DjangoJSONEncoder))
+
+
+def _sees(subscription: WebhookSubscription, vendor_id: int | None) -> bool:
+    """The owner's view of the portfolio bounds what its endpoint receives."""
+    owner = subscription.owner
+    if not owner.is_active:
+        return False
+    return policy.sees_internal(owner) or (vendor_id is not None and vendor_id == owner.vendor_id)
+
+
+def _matching(subscriptions, event: WebhookEvent) -> list[WebhookSubscription]:
+    return [
+        s
+        for s in subscriptions
+        if s.is_active
+        and event.event_type in s.event_types
+        and s.created_at <= event.occurred_at
+        and _sees(s, event.vendor_id)
+    ]
+
+
+def _active_subscriptions() -> list[WebhookSubscription]:
+    return list(
+        WebhookSubscription.objects.filter(is_active=True, owner__is_active=True).select_related("owner")
+    )
+
+
+def _queue_deliveries(delivery_ids: list[int]) -> None:
+    from ..tasks import webhook_deliver
+
+    for delivery_id in delivery_ids:
+        transaction.on_commit(lambda delivery_id=delivery_id: webhook_deliver.delay(delivery_id))
+
+
+def _record_events(specs: list[dict], subscriptions) -> list[int]:
+    """Record events not recorded before and their deliveries; returns the new delivery ids."""
+    known = set(
+        WebhookEvent.objects.filter(event_id__in=[spec["event_id"] for spec in specs]).values_list(
+            "event_id", flat=True
+        )
+    )
+    fresh = [WebhookEvent(**spec) for spec in specs if spec["event_id"] not in known]
+    if not fresh:
+        return []
+    WebhookEvent.objects.bulk_create(fresh, ignore_conflicts=True)
+    # Re-read: with ignore_conflicts the ids are not returned everywhere, and a concurrent scan may have won.
+    events = WebhookEvent.objects.filter(
+        event_id__in=[e.event_id for e in fresh], created_at=fresh[0].created_at
+    )
+    deliveries = [
+        WebhookDelivery(subscription=subscription, event=event, next_attempt_at=event.created_at)
+        for event in events
+        for subscription in _matching(subscriptions, event)
+    ]
+    WebhookDelivery.objects.bulk_create(deliveries, ignore_conflicts=True)
+    ids = list(
+        WebhookDelivery.objects.filter(event__in=events, attempts=0)
+        .values_list("pk", flat=True)
+        .order_by("pk")
+    )
+    _queue_deliveries(ids)
+    return ids
+
+
+@transaction.atomic
+def webhook_emit(
+    *,
+    event_type: str,
+    payload: dict,
+    event_id: str | None = None,
+    vendor_id: int | None = None,
+    occurred_at: datetime | None = None,
+) -> WebhookEvent | None:
+    """Record one event (once per ``event_id``) and queue its deliveries after commit.
+
+    Returns the event, or None when an event with this id was recorded before.
+    """
+    now = timezone.now()
+    event_id = event_id or f"{event_type}-{uuid.uuid4().hex}"
+    if WebhookEvent.objects.filter(event_id=event_id).exists():
+        return None
+    spec = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "vendor_id": vendor_id,
+        "occurred_at": occurred_at or now,
+        "payload": _plain(payload),
+        "created_at": now,
+    }
+    _record_events([spec], _active_subscriptions())
+    return WebhookEvent.objects.get(event_id=event_id)
+
+
+@transaction.atomic
+def webhook_ping(*, subscription: WebhookSubscription, actor, now: datetime | None = None) -> WebhookDelivery:
+    """A test event for one subscription, whatever its event types, to check the endpoint and signature."""
+    _require_owner(subscription, actor)
+    now = now or timezone.now()
+    event = WebhookEvent.objects.create(
+        event_id=f"ping-{uuid.uuid4().hex}",
+        event_type=WebhookEventType.PING,
+        vendor_id=actor.vendor_id,
+        occurred_at=now,
+        payload={"subscription": subscription.pk, "message": "Webhook test from the portal."},
+        created_at=now,
+    )
+    delivery = WebhookDelivery.objects.create(subscription=subscription, event=event, next_attempt_at=now)
+    _queue_deliveries([delivery.pk])
+    return delivery
+
+
+def _breach_payload(breach: Breach) -> dict:
+    sl = breach.service_level
+    return {
+        "id": breach.pk,
+        "url": reverse("api:v1:breach-detail", kwargs={"pk": breach.pk}),
+        "status": breach.status,
+        "kind": breach.kind,
+        "severity": breach.severity,
+        "period_start": breach.period_start,
+        "period_end": breach.period_end,
+        "opened_at": breach.opened_at,
+        "response_due_at": breach.response_due_at,
+        "closed_at": breach.closed_at,
+        "closure_reason": breach.closure_reason,
+        "service_level": sl.pk,
+        "metric": sl.metric.name,
+        "contract": sl.contract_id,
+        "contract_reference": sl.contract.reference,
+        "vendor": sl.contract.vendor_id,
+        "vendor_name": sl.contract.vendor.name,
+    }
+
+
+def _dispute_payload(dispute: Dispute) -> dict:
+    return {
+        "id": dispute.pk,
+        "status": dispute.status,
+        "reason": dispute.reason,
+        "raised_at": dispute.raised_at,
+        "resolution": dispute.resolution,
+        "resolved_at": dispute.resolved_at,
+        "breach": dispute.breach_id,
+        "measurement": dispute.measurement_id,
+        "vendor": dispute.vendor_id,
+    }
+
+
+def _events_from_audit(rows: list[AuditEvent], now: datetime) -> list[dict]:
+    breach_ids = {int(r.object_id) for r in rows if r.object_type == "kpis.breach"}
+    dispute_ids = {int(r.object_id) for r in rows if r.object_type == "kpis.dispute"}
+    disputes = {d.pk: d for d in Dispute.objects.filter(pk__in=dispute_ids)}
+    breach_ids |= {d.breach_id for d in disputes.values() if d.breach_id}
+    breaches = {
+        b.pk: b
+        for b in Breach.objects.filter(pk__in=breach_ids).select_related(
+            "service_level__metric", "service_level__contract__vendor"
+        )
+    }
+    specs = []
+    for row in rows:
+        if row.object_type == "kpis.breach":
+            breach = breaches.get(int(row.object_id))
+            payload = {"breach": _breach_payload(breach)} if breach else None
+        else:
+            dispute = disputes.get(int(row.object_id))
+            breach = breaches.get(dispute.breach_id) if dispute else None
+            payload = {"dispute": _dispute_payload(dispute), "breach": breach and _breach_payload(breach)}
+            payload = payload if dispute else None
+        if payload is None:
+            continue
+        payload["note"] = row.note
+        specs.append(
+            {
+                "event_id": f"audit-{row.pk}",
+                "event_type": AUDIT_EVENTS[row.action],
+                "vendor_id": row.vendor_id,
+                "occurred_at": row.occurred_at,
+                "payload": _plain(payload),
+                "created_at": now,
+            }
+        )
+    return specs
+
+
+@transaction.atomic
+def webhooks_scan(*, now: datetime | None = None) -> int:
+    """Turn breach and dispute changes in the audit trail into events; returns the deliveries queued.
+
+    Reads trail rows after the cursor, and again those of the last ``SCAN_OVERLAP`` (a transaction
+    that committed late); event ids derived from the trail row make a second reading a no-op.
+    Only changes after the earliest active subscription was made are read.
+    """
+    now = now or timezone.now()
+    top = AuditEvent.objects.aggregate(top=Max("pk"))["top"] or 0
+    cursor = WebhookScanCursor.objects.select_for_update().filter(name=AUDIT_CURSOR).first()
+    subscriptions = _active_subscriptions()
+    queued = 0
+    if subscriptions:
+        rows = AuditEvent.objects.filter(
+            action__in=list(AUDIT_EVENTS), occurred_at__gte=min(s.created_at for s in subscriptions)
+        )
+        if cursor is not None:
+            rows = rows.filter(
+                Q(pk__gt=cursor.last_audit_id) | Q(occurred_at__gte=cursor.scanned_at - SCAN_OVERLAP)
+            )
+        specs = _events_from_audit(list(rows.filter(pk__lte=top).order_by("pk")), now)
+        if specs:
+            queued = len(_record_events(specs, subscriptions))
+    WebhookScanCursor.objects.update_or_create(
+        name=AUDIT_CURSOR, defaults={"last_audit_id": top, "scanned_at": now}
+    )
+    return queued
+
+
+@transaction.atomic
+def webhooks_scan_notice_deadlines(*, today: date | None = None, within_days: int | None = None) -> int:
+    """An event per active renewing contract whose notice deadline falls in the coming days (once per
+    deadline); returns the deliveries queued."""
+    today = today or timezone.localdate()
+    within_days = settings.WEBHOOK_NOTICE_DAYS if within_days is None else within_days
+    subscriptions = [s for s in _active_subscriptions() if WebhookEventType.NOTICE_DEADLINE in s.event_types]
+    if not subscriptions:
+        return 0
+    now = timezone.now()
+    specs = []
+    contracts = (
+        Contract.objects.filter(status=ContractStatus.ACTIVE)
+        .exclude(renewal_type=RenewalType.NONE)
+        .select_related("vendor")
+    )
+    for contract in contracts:
+        dates = contract_key_dates(contract, on=today)
+        deadline = dates.upcoming_notice_deadline
+        if deadline is None or not 0 <= (deadline - today).days <= within_days:
+            continue
+        payload = {
+            "contract": {
+                "id": contract.pk,
+                "url": reverse("api:v1:contract-detail", kwargs={"pk": contract.pk}),
+                "reference": contract.reference,
+                "title": contract.title,
+                "vendor": contract.vendor_id,
+                "vendor_name": contract.vendor.name,
+                "renewal_type": contract.renewal_type,
+                "term_end": dates.term_end,
+                "notice_deadline": deadline,
+                "days_left": (deadline - today).days,
+            }
+        }
+        specs.append(
+            {
+                "event_id": f"notice-{contract.pk}-{deadline.isoformat()}",
+                "event_type": WebhookEventType.NOTICE_DEADLINE,
+                "vendor_id": contract.vendor_id,
+                "occurred_at": now,
+                "payload": _plain(payload),
+                "created_at": now,
+            }
+        )
+    return len(_record_events(specs, subscriptions)) if specs else 0
+
+
+# ---- Deliveries --------------------------------------------------------------------------------------
+
+
+def webhook_signature(secret: str, timestamp: int, body: bytes) -> str:
+    """``t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">``, verified by receivers with the secret."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={digest}"
+
+
+def webhook_body(event: WebhookEvent) -> bytes:
+    envelope = {
+        "id": event.event_id,
+        "type": event.event_type,
+        "occurred_at": event.occurred_at,
+        "data": event.payload,
+    }
+    return json.dumps(envelope, cls=DjangoJSONEncoder, separators=(",", ":"), sort_keys=True).encode()
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Seconds to wait after the ``attempts``-th failed attempt: base, 2 × base, 4 × base … capped."""
+    return min(
+        settings.WEBHOOK_BACKOFF_SECONDS * 2 ** max(attempts - 1, 0), settings.WEBHOOK_BACKOFF_MAX_SECONDS
+    )
+
+
+class DeliveryRefused(Exception):
+    """The endpoint may not be called at all (not an HTTP failure worth retrying)."""
+
+
+def _check_address(url: str) -> None:
+    if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
+        return
+    host = urlsplit(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError as error:
+        raise DeliveryRefused(f"Cannot resolve {host}: {error}") from error
+    for address in addresses:
+        ip = ipaddress.ip_address(address.split("%")[0])
+        if not ip.is_global:
+            raise DeliveryRefused(f"{host} resolves to a private or reserved address ({ip}).")
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+@dataclass
+class Attempt:
+    delivery: WebhookDelivery
+    retry_in: int | None  # seconds until the next attempt, None when done
+
+
+def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
+    """POST the signed event; returns (HTTP status or None, error text)."""
+    subscription, event = delivery.subscription, delivery.event
+    body = webhook_body(event)
+    request = urllib.request.Request(  # noqa: S310 (the scheme is checked: http or https only)
+        validate_webhook_url(subscription.url),
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+            "X-Portal-Event": event.event_type,
+            "X-Portal-Event-Id": event.event_id,
+            "X-Portal-Delivery": str(delivery.pk),
+            SIGNATURE_HEADER: webhook_signature(subscription.secret, int(time.time()), body),
+        },
+    )
+    try:
+        _check_address(subscription.url)
+        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+            return response.status, ""
+    except urllib.error.HTTPError as error:
+        return error.code, f"HTTP {error.code} {error.reason}"[:500]
+    except (DeliveryRefused, ValidationError, urllib.error.URLError, OSError) as error:
+        return None, str(getattr(error, "reason", None) or error)[:500]
+
+
+def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Attempt | None:
+    """Attempt one due delivery. Claiming it is a conditional update, so two workers never send it
+    twice at once; a worker that dies mid-attempt leaves it due again after a lease. None when the
+    delivery is not due (already delivered, failed, or claimed)."""
+    now = now or timezone.now()
+    lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS + 60)
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now
+    ).update(attempts=F("attempts") + 1, last_attempt_at=now, next_attempt_at=lease)
+    if claimed != 1:
+        return None
+    delivery = WebhookDelivery.objects.select_related("subscription__owner", "event").get(pk=delivery_id)
+    subscription, event = delivery.subscription, delivery.event
+    if event.event_type == WebhookEventType.PING or (
+        subscription.is_active and _sees(subscription, event.vendor_id)
+    ):
+        code, error = _post(delivery)
+        last = delivery.attempts >= settings.WEBHOOK_MAX_ATTEMPTS
+    else:
+        code, error, last = (
+            None,
+            "The subscription is inactive or its owner may no longer see this event.",
+            True,
+        )
+    retry_in = None
+    if code is not None and 200 <= code < 300:
+        fields = {"status": DeliveryStatus.DELIVERED, "delivered_at": now, "last_error": ""}
+    elif last:
+        fields = {"status": DeliveryStatus.FAILED, "last_error": error or f"HTTP {code}"}
+    else:
+        retry_in = backoff_seconds(delivery.attempts)
+        fields = {"next_attempt_at": now + timedelta(seconds=retry_in), "last_error": error or f"HTTP {code}"}
+    fields["response_code"] = code
+    WebhookDelivery.objects.filter(pk=delivery_id).update(**fields)
+    delivery.refresh_from_db()
+    if delivery.status == DeliveryStatus.FAILED:
+        logger.warning("Webhook delivery %s failed for good: %s", delivery_id, delivery.last_error)
+    return Attempt(delivery=delivery, retry_in=retry_in)
+
+
+def webhook_deliveries_due(*, now: datetime | None = None, limit: int = 500) -> list[int]:
+    """Deliveries whose next attempt is due: their task was lost, or their retry time has come."""
+    now = now or timezone.now()
+    return list(
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -1,0 +1,1 @@
+"""API views: thin edges that parse input, call one selector or service and render."""
