@@ -215,6 +215,12 @@ WHERE (g.sl_id * 31 + g.mon) %% 47 <> 0
         return cursor.fetchone()[0]
 
 
+def analyze() -> None:
+    """Refresh the planner's statistics after a bulk load, so the first queries plan well."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 @transaction.atomic
 def delete_scale() -> None:
     """Remove the scale portfolio and everything derived from it."""

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 
 from kpis import periods
-from kpis.bench.scale import scale_vendors, seed_scale
+from kpis.bench.scale import analyze, scale_vendors, seed_scale
 
 
 class Command(BaseCommand):
@@ -31,6 +31,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         end = periods.local_today() - timedelta(days=1)
         counts = seed_scale(vendors=vendors, slas_per_vendor=slas_per_vendor, days=days, end=end)
+        analyze()
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Seeded {counts['vendors']} vendors, {counts['service_levels']} service levels and "
