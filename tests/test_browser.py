@@ -32,10 +32,11 @@ def browser(monkeypatch):
         browser.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def _release_live_server_connections(django_db_setup, django_db_blocker):
     """The live server's request threads can leave a PostgreSQL session behind, which would stop
-    the test database from being dropped at the end of the run; end those sessions."""
+    the test database from being dropped at the end of the run; end those sessions once every
+    test has run (the live server itself lives for the whole session)."""
     yield
     with django_db_blocker.unblock():
         if connection.vendor == "postgresql":
