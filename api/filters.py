@@ -1,8 +1,12 @@
 """Query filters of the list endpoints. They narrow querysets already scoped by the access policy, so
 filtering by another vendor's id finds nothing rather than revealing anything."""
 
+from datetime import UTC
+
 import django_filters
 from django import forms
+from django_filters.fields import IsoDateTimeField, RangeField
+from django_filters.widgets import DateRangeWidget
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -39,6 +43,28 @@ class IdField(forms.IntegerField):
 @extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.NumberFilter):
     field_class = IdField
+
+
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 date-time, in UTC: PostgreSQL accepts offsets only up to ±15:59, Python up to ±24:00."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        try:
+            return moment.astimezone(UTC) if moment is not None else None
+        except OverflowError:
+            raise forms.ValidationError("The date and time is out of range.", code="invalid") from None
+
+
+class UtcDateTimeRangeField(RangeField):
+    widget = DateRangeWidget
+
+    def __init__(self, *args, **kwargs):
+        super().__init__((UtcDateTimeField(), UtcDateTimeField()), *args, **kwargs)
+
+
+class DateTimeFromToRangeFilter(django_filters.IsoDateTimeFromToRangeFilter):
+    field_class = UtcDateTimeRangeField
 
 
 class VendorFilter(django_filters.FilterSet):
@@ -80,7 +106,7 @@ class MeasurementFilter(django_filters.FilterSet):
     contract = IdFilter(field_name="service_level__contract_id")
     service_level = IdFilter(field_name="service_level_id")
     measured_on = django_filters.DateFromToRangeFilter(help_text="measured_on_after / measured_on_before")
-    submitted_at = django_filters.IsoDateTimeFromToRangeFilter()
+    submitted_at = DateTimeFromToRangeFilter()
     status = django_filters.ChoiceFilter(choices=MeasurementStatus.choices)
     source = django_filters.ChoiceFilter(choices=MeasurementSource.choices)
     is_current = django_filters.BooleanFilter()

@@ -6,13 +6,13 @@ call services, and every task is safe to run twice.
 
 from celery import shared_task
 
-from .services import webhooks
+from .services import webhook_delivery, webhooks
 
 
 @shared_task(name="api.tasks.webhook_deliver", ignore_result=True)
 def webhook_deliver(delivery_id: int) -> str | None:
     """One attempt; after a failure the next attempt is queued with the backoff as countdown."""
-    attempt = webhooks.webhook_delivery_attempt(delivery_id=delivery_id)
+    attempt = webhook_delivery.webhook_delivery_attempt(delivery_id=delivery_id)
     if attempt is None:
         return None
     if attempt.retry_in is not None:
@@ -24,7 +24,7 @@ def webhook_deliver(delivery_id: int) -> str | None:
 def webhooks_scan() -> int:
     """New events from the audit trail, then any delivery whose attempt is due (a lost task, a retry)."""
     queued = webhooks.webhooks_scan()
-    for delivery_id in webhooks.webhook_deliveries_due():
+    for delivery_id in webhook_delivery.webhook_deliveries_due():
         webhook_deliver.delay(delivery_id)
     return queued
 

@@ -189,3 +189,31 @@ class ReviewForm(forms.Form):
         if not data.get("decision"):
             raise ValidationError("Choose to validate or to dispute.")
         return data
+
+
+class FigureDisputeForm(forms.Form):
+    """A vendor's reason for disputing a figure; a manager decides it."""
+
+    reason = forms.CharField(
+        label="Why you dispute this figure",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The client's managers read it and decide; the decision is shown here.",
+    )
+
+
+class DisputeResolveForm(forms.Form):
+    """A manager's decision on a vendor's dispute of a figure, explained to the vendor."""
+
+    decision = forms.ChoiceField(
+        choices=[("upheld", "Uphold: the vendor is right"), ("rejected", "Reject")],
+        widget=forms.RadioSelect,
+    )
+    resolution = forms.CharField(
+        label="Decision explained to the vendor", max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, dispute_id=None, **kwargs):
+        # Several of these forms share the queue page; their ids must not collide.
+        kwargs.setdefault("auto_id", f"id_dispute{dispute_id or ''}_%s")
+        super().__init__(*args, **kwargs)

@@ -6,7 +6,15 @@ from django.db.models import Count, Prefetch, QuerySet
 
 from accounts import policy
 
-from .models import EvidenceFile, Measurement, MeasurementStatus, MeasurementUpload, ServiceLevel
+from .models import (
+    Dispute,
+    DisputeStatus,
+    EvidenceFile,
+    Measurement,
+    MeasurementStatus,
+    MeasurementUpload,
+    ServiceLevel,
+)
 
 _RELATED = (
     "service_level__metric",
@@ -25,6 +33,10 @@ def _with_evidence(queryset: QuerySet) -> QuerySet:
     )
 
 
+def _disputes() -> QuerySet[Dispute]:
+    return Dispute.objects.select_related("raised_by", "resolved_by").order_by("-raised_at", "-pk")
+
+
 def measurements_for_user(
     *,
     user,
@@ -35,9 +47,12 @@ def measurements_for_user(
     current: bool = False,
     date_from: date | None = None,
     date_to: date | None = None,
+    with_disputes: bool = False,
 ) -> QuerySet[Measurement]:
     """Figures the user may see, newest day first; corrections sit beside the figures they replace."""
     figures = policy.scope(user, _with_evidence(Measurement.objects.select_related(*_RELATED)))
+    if with_disputes:
+        figures = figures.prefetch_related(Prefetch("disputes", queryset=_disputes()))
     if vendor_id:
         figures = figures.filter(service_level__contract__vendor_id=vendor_id)
     if service_level_id:
@@ -109,6 +124,28 @@ def measurement_for_user(*, user, pk: int) -> Measurement:
     return policy.get_visible_or_404(
         user, _with_evidence(Measurement.objects.select_related(*_RELATED)), pk=pk
     )
+
+
+def figure_disputes(*, measurement: Measurement) -> list[Dispute]:
+    """Every dispute of the figure, newest first, open or decided (both sides see them)."""
+    return list(_disputes().filter(measurement=measurement))
+
+
+OPEN_DISPUTES_SHOWN = 50
+
+
+def open_figure_disputes_for_user(*, user) -> list[Dispute]:
+    """Open disputes of figures, oldest first; ``OPEN_DISPUTES_SHOWN`` + 1 at most (to tell of more)."""
+    disputes = policy.scope(
+        user,
+        Dispute.objects.filter(status=DisputeStatus.OPEN, measurement__isnull=False).select_related(
+            "vendor",
+            "raised_by",
+            "measurement__service_level__metric",
+            "measurement__service_level__contract",
+        ),
+    )
+    return list(disputes.order_by("raised_at", "pk")[: OPEN_DISPUTES_SHOWN + 1])
 
 
 def measurement_history(*, measurement: Measurement) -> list[Measurement]:

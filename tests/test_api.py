@@ -340,6 +340,16 @@ def test_bad_filters_are_400_with_fields(manager, url, field):
     assert field in error(response)["fields"]
 
 
+def test_date_times_with_any_offset_are_read_as_utc(manager):
+    client = api(manager)
+
+    far = client.get("/api/v1/measurements/?submitted_at_after=1424-10-18T16:36:48-21:50")
+    assert far.status_code == 200
+    too_early = client.get("/api/v1/measurements/?submitted_at_before=0001-01-01T00:00:00%2B23:00")
+    assert too_early.status_code == 400
+    assert error(too_early)["fields"]["submitted_at"] == ["The date and time is out of range."]
+
+
 def test_unknown_paths_are_json_404s(manager):
     client = api(manager)
     for path in ("/api/v1/nothing/", "/api/v1/vendors/abc/", "/api/v1/vendors", "/api/v2/vendors/"):

@@ -1,4 +1,5 @@
-"""In a real browser: a vendor user uploads a file of figures with a bad row, fixes it, and confirms.
+"""In a real browser: a vendor user uploads a file of figures with a bad row, fixes it, and confirms;
+then acknowledges one of its open breaches and answers it with a root cause and a corrective action.
 
 Screenshots of each step are kept in var/screenshots/ (ignored by git) for a person to look at.
 """
@@ -10,7 +11,15 @@ import pytest
 from django.conf import settings
 
 from kpis import periods
-from kpis.models import Measurement, MeasurementSource, MeasurementUpload, UploadStatus
+from kpis.models import (
+    Breach,
+    BreachStatus,
+    Measurement,
+    MeasurementSource,
+    MeasurementUpload,
+    UploadStatus,
+)
+from tests import factories
 from tests.test_browser import (  # noqa: F401  (fixtures)
     _log_in,
     _release_live_server_connections,
@@ -102,3 +111,32 @@ def test_vendor_user_fixes_a_bad_row_and_confirms_the_upload(
     _shot(page, "5-my-figures")
     assert page.inner_text(".page-header__meta").strip() == "3 figures"
     assert "99.25%" in page.inner_text("table.figures")
+
+    # The same vendor user answers one of its open breaches.
+    breach = factories.BreachFactory(service_level=service_level)
+    page.goto(f"{portal_url}/breaches/{breach.pk}/")
+    page.wait_for_load_state()
+    _shot(page, "6-open-breach")
+    assert page.inner_text("#breach-summary-title + span .badge").strip() == "Open"
+
+    page.click("button:has-text('Acknowledge')")
+    page.wait_for_selector(".breach-case__notice:has-text('Breach acknowledged.')")
+    _shot(page, "7-acknowledged")
+    assert page.inner_text("#breach-summary-title + span .badge").strip() == "Acknowledged"
+
+    due_on = periods.local_today() + timedelta(days=14)
+    page.fill("#id_respond_root_cause", "A failed disk on the primary database node.")
+    page.fill("#id_respond_corrective_action", "Replace the disk and add monitoring of disk health.")
+    page.fill("#id_respond_action_due_on", due_on.isoformat())
+    page.click("button:has-text('Send response')")
+    page.wait_for_selector(".breach-case__notice:has-text('Response sent')")
+    _shot(page, "8-action-planned")
+
+    assert page.inner_text("#breach-summary-title + span .badge").strip() == "Action planned"
+    assert "A failed disk on the primary database node." in page.inner_text("#breach-case")
+    breach = Breach.objects.get(pk=breach.pk)
+    assert (breach.status, breach.action_due_on, breach.responded_by_id) == (
+        BreachStatus.ACTION_PLANNED,
+        due_on,
+        vendor_a_user.pk,
+    )

@@ -29,6 +29,7 @@ from governance.models import EscalationLevel, EscalationPath, ProgressUpdate, R
 from governance.services import progress_current_month
 from kpis.models import (
     Breach,
+    Dispute,
     EvidenceFile,
     Measurement,
     MeasurementUpload,
@@ -60,6 +61,7 @@ URL_MODELS: dict[str, dict[str, type]] = {
     "measurements:evidence": {"pk": EvidenceFile},
     "measurements:upload_detail": {"pk": MeasurementUpload},
     "measurements:upload_confirm": {"pk": MeasurementUpload},
+    "measurements:dispute_resolve": {"pk": Dispute},
     # The REST API (api/urls.py): one router namespace for every resource.
     "api:v1:vendor-detail": {"pk": Vendor},
     "api:v1:contract-detail": {"pk": Contract},
@@ -233,20 +235,6 @@ def _measurement_upload(side):
     )[0]
 
 
-# Rows the portfolio fixture does not build, made on first use: one per vendor.
-ON_DEMAND_OBJECTS = {
-    EvidenceFile: _evidence_file,
-    MeasurementUpload: _measurement_upload,
-    ProgressUpdate: _progress_update,
-    Invitation: _invitation,
-    Breach: _breach,
-    ServiceLevelResult: _result,
-    Scorecard: _scorecard,
-    ApiToken: lambda side: _api_token(side),
-    WebhookSubscription: lambda side: _webhook_subscription(side),
-}
-
-
 def _vendor_person(side):
     """The vendor's first user: the API's personal rows (tokens, webhooks) belong to a person."""
     return side.vendor.users.order_by("pk").first()
@@ -273,6 +261,29 @@ def _webhook_subscription(side):
             "secret": "s",
         },
     )[0]
+
+
+def _figure_dispute(side):
+    return Dispute.objects.get_or_create(
+        measurement=side.measurement,
+        status="open",
+        defaults={"vendor": side.vendor, "reason": "The outage was planned maintenance."},
+    )[0]
+
+
+# Rows the portfolio fixture does not build, made on first use: one per vendor.
+ON_DEMAND_OBJECTS = {
+    EvidenceFile: _evidence_file,
+    MeasurementUpload: _measurement_upload,
+    ProgressUpdate: _progress_update,
+    Invitation: _invitation,
+    Breach: _breach,
+    Dispute: _figure_dispute,
+    ServiceLevelResult: _result,
+    Scorecard: _scorecard,
+    ApiToken: _api_token,
+    WebhookSubscription: _webhook_subscription,
+}
 
 
 def object_for(model, side, owner, portfolio):

@@ -339,8 +339,9 @@ def test_the_list_runs_a_constant_number_of_queries(request, client_for, portfol
     _figures_with_evidence(portfolio, 30, vendor_a_user)
 
     # session, user, the filter's choices (a vendor user's service levels, or staff's vendors), count,
-    # page of figures (with service level, contract, vendor, people, corrections), their evidence, uploads.
-    assert _queries(client, url) == small == 7
+    # page of figures (with service level, contract, vendor, people, corrections), their evidence, their
+    # disputes, uploads.
+    assert _queries(client, url) == small == 8
 
 
 def test_the_detail_page_shows_history_and_evidence_in_few_queries(

@@ -13,6 +13,8 @@ import json
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
@@ -38,6 +40,18 @@ CHECKS = [
     response_schema_conformance,
 ]
 MAX_EXAMPLES = 25
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI application signals request_started and request_finished around each request, and
+    close_old_connections would close the test's own connection, transaction and all, on PostgreSQL.
+    Django's test client disconnects it in the same way."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
 
 
 @pytest.fixture

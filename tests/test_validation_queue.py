@@ -251,9 +251,10 @@ def test_the_queue_runs_a_constant_number_of_queries(client_for, manager):
     _add_waiting(30, submitters)
 
     # session, user, vendors waiting (with counts), count, page of figures (with vendor, service level,
-    # submitter, corrections), their evidence; a vendor filter adds its service levels.
-    assert count() == small == 6
-    assert count({"vendor_id": submitters[0].vendor_id, "late": "on"}) == small_filtered == 7
+    # submitter, corrections), their evidence, the open figure disputes; a vendor filter adds its
+    # service levels.
+    assert count() == small == 7
+    assert count({"vendor_id": submitters[0].vendor_id, "late": "on"}) == small_filtered == 8
 
 
 def test_the_rows_own_button_with_htmx_swaps_the_row(client_for, waiting, manager):

@@ -28,7 +28,7 @@ from api.models import (
     WebhookEventType,
     WebhookSubscription,
 )
-from api.services import webhooks
+from api.services import webhook_delivery, webhooks
 from api.services.tokens import api_token_create
 from contracts.models import RenewalType
 from kpis import services
@@ -124,7 +124,10 @@ def unreported_service_level(vendor):
 
 
 def deliver_due() -> list:
-    return [webhooks.webhook_delivery_attempt(delivery_id=pk) for pk in webhooks.webhook_deliveries_due()]
+    return [
+        webhook_delivery.webhook_delivery_attempt(delivery_id=pk)
+        for pk in webhook_delivery.webhook_deliveries_due()
+    ]
 
 
 @pytest.mark.django_db
@@ -174,7 +177,7 @@ def test_failed_deliveries_are_retried_with_exponential_backoff(clock, receiver,
     )
     assert first.retry_in == 30
     assert first.delivery.next_attempt_at == NOW + timedelta(seconds=30)
-    assert webhooks.webhook_delivery_attempt(delivery_id=first.delivery.pk) is None  # not due yet
+    assert webhook_delivery.webhook_delivery_attempt(delivery_id=first.delivery.pk) is None  # not due yet
 
     clock.shift(timedelta(seconds=30))
     [second] = deliver_due()
@@ -219,7 +222,7 @@ def test_a_delivery_fails_for_good_after_the_last_attempt(clock, receiver, manag
 def test_backoff_doubles_up_to_the_cap(settings):
     settings.WEBHOOK_BACKOFF_SECONDS = 30
     settings.WEBHOOK_BACKOFF_MAX_SECONDS = 600
-    assert [webhooks.backoff_seconds(n) for n in range(1, 8)] == [30, 60, 120, 240, 480, 600, 600]
+    assert [webhook_delivery.backoff_seconds(n) for n in range(1, 8)] == [30, 60, 120, 240, 480, 600, 600]
 
 
 @pytest.mark.django_db

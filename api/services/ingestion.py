@@ -81,13 +81,6 @@ class BatchResult:
     outcomes: list[Outcome]
     saved: bool
 
-    def count(self, status: str) -> int:
-        return sum(1 for outcome in self.outcomes if outcome.status == status)
-
-    @property
-    def failed(self) -> list[Outcome]:
-        return [outcome for outcome in self.outcomes if outcome.status == FAILED]
-
 
 def may_enter_figures(user, obj_or_model) -> bool:
     """Vendor users submit their own vendor's figures; managers may enter them on a vendor's behalf."""

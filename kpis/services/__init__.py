@@ -51,3 +51,8 @@ __all__ += [
     "breach_waive",
     "dispute_resolve",
 ]
+
+# A vendor's dispute of a figure (decided with ``dispute_resolve``).
+from .figure_disputes import may_dispute_figure, measurement_dispute  # noqa: E402
+
+__all__ += ["may_dispute_figure", "measurement_dispute"]

@@ -18,7 +18,9 @@ from vendors.models import Vendor
 from .. import periods, services
 from ..forms_measurements import (
     CorrectionForm,
+    DisputeResolveForm,
     EvidenceForm,
+    FigureDisputeForm,
     MeasurementFilterForm,
     MeasurementForm,
     ReviewForm,
@@ -26,12 +28,23 @@ from ..forms_measurements import (
     ValidationFilterForm,
     add_service_errors,
 )
-from ..models import Aggregation, Measurement, MeasurementStatus, MeasurementUpload, UploadStatus
+from ..models import (
+    Aggregation,
+    Dispute,
+    DisputeStatus,
+    Measurement,
+    MeasurementStatus,
+    MeasurementUpload,
+    UploadStatus,
+)
 from ..selectors_measurements import (
+    OPEN_DISPUTES_SHOWN,
     evidence_for_user,
+    figure_disputes,
     measurement_for_user,
     measurement_history,
     measurements_for_user,
+    open_figure_disputes_for_user,
     service_levels_for_user,
     upload_for_user,
     uploads_for_user,
@@ -93,9 +106,8 @@ def measurement_list(request):
         service_levels_for_user(user=user, vendor_id=vendor_id, active_only=False) if vendor_id else []
     )
     form = MeasurementFilterForm(request.GET, user=user, vendors=vendors, service_levels=service_levels)
-    page_obj = Paginator(measurements_for_user(user=user, **form.filters()), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    figures = measurements_for_user(user=user, with_disputes=True, **form.filters())
+    page_obj = Paginator(figures, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
         "page_obj": page_obj,
@@ -168,6 +180,12 @@ def measurement_new(request):
 def _detail_context(request, figure, **forms):
     user = request.user
     may_enter = may_enter_figures(user, figure)
+    disputes = figure_disputes(measurement=figure)
+    may_dispute = (
+        figure.is_current
+        and services.may_dispute_figure(user, figure)
+        and not any(d.status == DisputeStatus.OPEN for d in disputes)
+    )
     return {
         "figure": figure,
         "current_pk": figure.pk,
@@ -176,6 +194,8 @@ def _detail_context(request, figure, **forms):
         "may_review": may_review(user) and figure.is_current and figure.status == MeasurementStatus.SUBMITTED,
         "evidence_form": forms.get("evidence_form") or (EvidenceForm() if may_enter else None),
         "review_form": ReviewForm(initial={"ids": [figure.pk]}),
+        "disputes": disputes,
+        "dispute_form": forms.get("dispute_form") or (FigureDisputeForm() if may_dispute else None),
     }
 
 
@@ -230,6 +250,28 @@ def evidence_add(request, pk):
             messages.success(request, "Evidence attached.")
             return redirect("measurements:detail", pk=figure.pk)
     context = _detail_context(request, figure, evidence_form=form)
+    return render(request, "measurements/measurement_detail.html", context)
+
+
+@login_required
+@require_POST
+def measurement_dispute_view(request, pk):
+    """The vendor disputes a figure with a reason; a manager decides it from the validation queue."""
+    figure = measurement_for_user(user=request.user, pk=pk)
+    if not services.may_dispute_figure(request.user, figure):
+        raise PermissionDenied
+    form = FigureDisputeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.measurement_dispute(
+                measurement=figure, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Dispute raised; the client's managers will decide it.")
+            return redirect("measurements:detail", pk=figure.pk)
+    context = _detail_context(request, figure, dispute_form=form)
     return render(request, "measurements/measurement_detail.html", context)
 
 
@@ -331,7 +373,14 @@ def validation_queue(request):
     service_levels = validation_queue_service_levels(user=user, vendor_id=vendor_id) if vendor_id else []
     form = ValidationFilterForm(request.GET, vendors=vendors, service_levels=service_levels)
     queue = validation_queue_for_user(user=user, **form.filters())
+    disputes = open_figure_disputes_for_user(user=user)
+    may_decide = may_review(user)
     context = {
+        "disputes": [
+            (d, DisputeResolveForm(dispute_id=d.pk) if may_decide else None)
+            for d in disputes[:OPEN_DISPUTES_SHOWN]
+        ],
+        "more_disputes": len(disputes) > OPEN_DISPUTES_SHOWN,
         "form": form,
         "page_obj": Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page")),
         "waiting": sum(v["waiting"] for v in vendors),
@@ -381,3 +430,34 @@ def _back(request):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("measurements:validation")
     return redirect(target)
+
+
+@login_required
+@require_POST
+def dispute_resolve_view(request, pk):
+    """A manager upholds or rejects a vendor's dispute of a figure, with the reason the vendor reads."""
+    dispute = policy.get_visible_or_404(
+        request.user, Dispute.objects.filter(measurement__isnull=False).select_related("measurement"), pk=pk
+    )
+    if not may_review(request.user):
+        raise PermissionDenied
+    form = DisputeResolveForm(request.POST, dispute_id=dispute.pk)
+    if not form.is_valid():
+        messages.error(
+            request, "The dispute was not decided: choose uphold or reject and explain the decision."
+        )
+        return _back(request)
+    data = form.cleaned_data
+    try:
+        services.dispute_resolve(
+            dispute=dispute,
+            actor=request.user,
+            upheld=data["decision"] == "upheld",
+            resolution=data["resolution"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(request)
+    verb = "upheld" if data["decision"] == "upheld" else "rejected"
+    messages.success(request, f"Dispute {verb}; the vendor sees the decision on the figure.")
+    return _back(request)
