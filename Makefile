@@ -38,7 +38,12 @@ $(REQUIREMENTS_STAMP): requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/python -m pip install --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-venv: $(REQUIREMENTS_STAMP)
+# The local development profile for plain `python manage.py …` calls in this checkout; the
+# environment still wins over it, and production never runs make.
+.env:
+	printf '# Local development profile written by make (see .env.example); the environment overrides it.\nDEBUG=true\n' > $@
+
+venv: $(REQUIREMENTS_STAMP) .env
 
 run: venv
 	$(EMBEDDED) $(MANAGE) migrate --noinput
