@@ -145,7 +145,7 @@ class AuditEvent(models.Model):
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
 
     @classmethod
-    def policy_vendor_q(cls):
+    def policy_vendor_q(cls, user):
         """Vendor users never see events about internal-only fields."""
         return Q(internal_only=False)
 

@@ -6,8 +6,9 @@ declare how they hang off a vendor:
 - ``policy_vendor_path``: the lookup from the model to its vendor's id ("pk" for the
   vendor itself, "contract__vendor" for a service level). ``None`` (the default) means
   the model is internal-only: vendor users see no row of it.
-- ``policy_vendor_q()``: optional classmethod narrowing what vendor users see of their
-  own vendor's rows (e.g. documents not shared with the vendor).
+- ``policy_vendor_q(user)``: optional classmethod narrowing what a vendor user sees of
+  their own vendor's rows (e.g. documents not shared with the vendor, meetings of forums
+  the user is not a member of).
 - ``policy_vendor_actions``: actions vendor users may take on their own rows besides
   viewing (e.g. submitting measurements).
 - ``policy_internal_fields``: fields that never reach vendor users.
@@ -82,7 +83,7 @@ def scope(user, queryset: QuerySet) -> QuerySet:
     queryset = queryset.filter(**{path: user.vendor_id})
     narrow = getattr(model, "policy_vendor_q", None)
     if narrow is not None:
-        queryset = queryset.filter(narrow())
+        queryset = queryset.filter(narrow(user))
     return queryset
 
 
@@ -126,7 +127,7 @@ def can(user, action: Action, obj_or_model) -> bool:
         return False
     narrow = getattr(model, "policy_vendor_q", None)
     if narrow is not None:
-        return model._default_manager.filter(pk=obj_or_model.pk).filter(narrow()).exists()
+        return model._default_manager.filter(pk=obj_or_model.pk).filter(narrow(user)).exists()
     return True
 
 
