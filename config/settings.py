@@ -70,8 +70,10 @@ INSTALLED_APPS = [
     "contracts",
     "kpis",
     "governance",
+    "selection",
     "portal",
     "api",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -153,6 +155,19 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "portal.tasks.heartbeat", "schedule": timedelta(minutes=5)},
     "evaluate-due": {"task": "kpis.tasks.evaluate_due", "schedule": crontab(minute=7)},
+    "governance-escalations": {"task": "governance.tasks.run_escalations", "schedule": timedelta(minutes=10)},
+    "governance-overdue-actions": {
+        "task": "governance.tasks.flag_overdue_actions",
+        "schedule": crontab(minute=20),
+    },
+    "governance-meetings": {
+        "task": "governance.tasks.schedule_meetings",
+        "schedule": crontab(hour=5, minute=30),
+    },
+    "governance-reviews": {
+        "task": "governance.tasks.schedule_reviews",
+        "schedule": crontab(hour=5, minute=40),
+    },
 }
 
 if REDIS_URL:

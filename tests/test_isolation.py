@@ -45,7 +45,17 @@ from vendors.models import Vendor, VendorContact
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ["accounts", "vendors", "contracts", "kpis", "governance", "portal", "api"]
+PROJECT_APPS = [
+    "accounts",
+    "vendors",
+    "contracts",
+    "kpis",
+    "governance",
+    "selection",
+    "portal",
+    "api",
+    "notifications",
+]
 
 # The model a plain ``pk`` stands for, by URL namespace.
 NAMESPACE_MODELS = {

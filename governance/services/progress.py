@@ -10,7 +10,7 @@ from accounts import policy
 from accounts.audit import audited_create, audited_update
 from kpis import periods
 
-from .models import ProgressUpdate
+from ..models import ProgressUpdate
 
 
 def progress_month_closes_at(period_start: date) -> datetime:
