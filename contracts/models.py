@@ -1,6 +1,9 @@
-"""Contracts (MSA → SOW → order), their deliverables and milestones."""
+"""Contracts (MSA → SOW → order), their deliverables and milestones, documents, renewal decisions and
+the ledger of notice reminders."""
 
+import uuid
 from decimal import Decimal
+from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -8,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 
 from vendors.models import Vendor
 
@@ -71,11 +75,14 @@ class Contract(models.Model):
     notice_period_days = models.PositiveSmallIntegerField(default=90)
     scope_of_work = models.TextField(blank=True)
     internal_notes = models.TextField(blank=True, help_text="Never shown to the vendor.")
+    reminders_snoozed_until = models.DateField(
+        null=True, blank=True, help_text="No notice reminders go out until after this day."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     policy_vendor_path = "vendor"
-    policy_internal_fields = ("internal_notes", "total_value", "monthly_charge")
+    policy_internal_fields = ("internal_notes", "total_value", "monthly_charge", "reminders_snoozed_until")
 
     class Meta:
         ordering = ["vendor__name", "reference"]
@@ -117,6 +124,18 @@ class Contract(models.Model):
                 raise ValidationError({"parent": "The parent contract belongs to another vendor."})
             if self.parent.contract_type == ContractType.ORDER:
                 raise ValidationError({"parent": "An order cannot have child contracts."})
+            if self.pk and self._parent_chain_reaches_self():
+                raise ValidationError({"parent": "The parent contract sits under this one; that is a loop."})
+
+    def _parent_chain_reaches_self(self) -> bool:
+        # Two levels above at most (order → SOW → MSA), so the walk is short.
+        seen, current = set(), self.parent
+        while current is not None and current.pk not in seen:
+            if current.pk == self.pk:
+                return True
+            seen.add(current.pk)
+            current = current.parent
+        return False
 
 
 class DeliverableKind(models.TextChoices):
@@ -143,6 +162,13 @@ class Deliverable(models.Model):
         max_length=12, choices=DeliverableStatus.choices, default=DeliverableStatus.PLANNED
     )
     delivered_at = models.DateTimeField(null=True, blank=True)
+    first_delivered_at = models.DateTimeField(
+        null=True, blank=True, help_text="The first delivery, which on-time delivery is judged by."
+    )
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    delivery_note = models.TextField(blank=True)
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
@@ -156,8 +182,16 @@ class Deliverable(models.Model):
     )
     accepted_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.TextField(blank=True)
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection_count = models.PositiveSmallIntegerField(default=0)
+    overdue_flagged_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it was first found past its due date and undelivered.",
+    )
 
     policy_vendor_path = "contract__vendor"
+    policy_vendor_actions = frozenset({"submit"})
 
     class Meta:
         ordering = ["due_date", "title"]
@@ -172,3 +206,163 @@ class Deliverable(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("contracts:deliverable_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        """Still waiting for the vendor: not delivered yet, or rejected and to be delivered again."""
+        return self.status in (DeliverableStatus.PLANNED, DeliverableStatus.REJECTED)
+
+
+def _stored_name(folder: str, filename: str) -> str:
+    """A generated storage name; the original name is kept only in the database."""
+    suffix = PurePath(filename).suffix.lower()[:10]
+    return f"{folder}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
+
+
+def deliverable_evidence_path(instance, filename: str) -> str:
+    return _stored_name("deliverables", filename)
+
+
+def contract_document_path(instance, filename: str) -> str:
+    return _stored_name("contract-documents", filename)
+
+
+class StoredFile(models.Model):
+    """A checked upload: stored under a generated name, served only through an access-checked view."""
+
+    file = models.FileField(max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.original_name
+
+
+class DeliverableEvidence(StoredFile):
+    """A file the vendor handed over when marking a deliverable delivered (one or more per delivery)."""
+
+    file = models.FileField(upload_to=deliverable_evidence_path, max_length=200)
+    deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="evidence")
+    delivery_number = models.PositiveSmallIntegerField(
+        default=1, help_text="1 for the first delivery, 2 for the delivery after a rejection, …"
+    )
+
+    policy_vendor_path = "deliverable__contract__vendor"
+    policy_vendor_actions = frozenset({"submit"})
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+
+class ContractDocument(StoredFile):
+    """One version of a contract document (the signed agreement, a schedule, an amendment …).
+
+    Versions of one document share its title; the vendor sees only versions shared with it.
+    """
+
+    file = models.FileField(upload_to=contract_document_path, max_length=200)
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="documents")
+    title = models.CharField(max_length=200)
+    version = models.PositiveSmallIntegerField(default=1)
+    changes = models.CharField("what changed", max_length=500, blank=True)
+    shared_with_vendor = models.BooleanField(default=False)
+
+    policy_vendor_path = "contract__vendor"
+
+    class Meta:
+        ordering = ["title", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "title", "version"], name="contractdocument_unique_version"
+            ),
+            models.CheckConstraint(name="contractdocument_version_positive", condition=Q(version__gte=1)),
+        ]
+
+    def __str__(self):
+        return f"{self.title} v{self.version}"
+
+    @classmethod
+    def policy_vendor_q(cls, user):
+        return Q(shared_with_vendor=True)
+
+
+class RenewalChoice(models.TextChoices):
+    RENEW = "renew", "Renew"
+    RENEGOTIATE = "renegotiate", "Renegotiate"
+    TERMINATE = "terminate", "Terminate (give notice)"
+
+
+class RenewalDecision(models.Model):
+    """What the organisation decided about a contract's term before its notice deadline.
+
+    One per contract and term; it stops the notice reminders for that term. Internal only.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="renewal_decisions")
+    term_number = models.PositiveSmallIntegerField()
+    term_end = models.DateField()
+    notice_deadline = models.DateField()
+    decision = models.CharField(max_length=12, choices=RenewalChoice.choices)
+    rationale = models.TextField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-term_end"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "term_end"], name="renewaldecision_one_per_term"),
+        ]
+
+    def __str__(self):
+        return f"{self.contract.reference}: {self.get_decision_display()} (term ending {self.term_end})"
+
+
+class ReminderStatus(models.TextChoices):
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    SKIPPED = "skipped", "Skipped (a later stage was due)"
+    FAILED = "failed", "Failed (retried on the next run)"
+
+
+class NoticeReminder(models.Model):
+    """The ledger of notice reminders: one row per contract, term and stage, so each goes out once.
+
+    ``stage`` is the number of days before the notice deadline ("90", "60" …) or "escalation".
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="notice_reminders")
+    term_end = models.DateField()
+    notice_deadline = models.DateField()
+    stage = models.CharField(max_length=12)
+    due_on = models.DateField()
+    status = models.CharField(max_length=10, choices=ReminderStatus.choices)
+    recipients = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["contract", "term_end", "due_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "term_end", "stage"], name="noticereminder_once_per_stage"
+            ),
+        ]
+        indexes = [models.Index(fields=["status"], name="noticereminder_status_idx")]
+
+    def __str__(self):
+        return f"{self.contract_id} {self.term_end} {self.stage}: {self.status}"

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from accounts import policy
+from accounts.files import download_response
 from accounts.policy import Action
 from vendors.models import Vendor
 
@@ -278,18 +279,7 @@ def measurement_dispute_view(request, pk):
 @login_required
 def evidence_download(request, pk):
     """The file, only to those who may see it, always as a download under its original name."""
-    evidence = evidence_for_user(user=request.user, pk=pk)
-    try:
-        handle = evidence.file.open("rb")
-    except (FileNotFoundError, ValueError):
-        raise Http404("The file is missing.") from None
-    response = FileResponse(
-        handle, as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return download_response(evidence_for_user(user=request.user, pk=pk))
 
 
 @login_required
