@@ -42,9 +42,16 @@ def action_code(instance, verb: str) -> str:
 
 def audit_record(*, actor, action: str, obj, changes: dict | None = None, note: str = "") -> AuditEvent:
     """Write one audit event about ``obj``. Call inside the transaction of the change."""
+    event = audit_event(actor=actor, action=action, obj=obj, changes=changes, note=note)
+    event.save(force_insert=True)
+    return event
+
+
+def audit_event(*, actor, action: str, obj, changes: dict | None = None, note: str = "") -> AuditEvent:
+    """The unsaved event ``audit_record`` writes, for scheduled work that saves many with bulk_create."""
     hidden = set(policy.internal_fields(type(obj)))
     changes = changes or {}
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor if getattr(actor, "pk", None) else None,
         action=action,
         object_type=obj._meta.label_lower,

@@ -95,6 +95,8 @@ class WebhookEventType(models.TextChoices):
     BREACH_CLOSED = "breach.closed", "Breach closed (response accepted, closed or waived)"
     DISPUTE_OPENED = "dispute.opened", "Breach disputed by the vendor"
     DISPUTE_RESOLVED = "dispute.resolved", "Dispute decided"
+    ISSUE_ESCALATED = "issue.escalated", "Issue escalated to the next level"
+    REVIEW_SIGNED = "review.signed", "Review signed by one side (and locked once both have)"
     NOTICE_DEADLINE = "contract.notice_deadline_approaching", "Contract notice deadline approaching"
     PING = "ping", "Test delivery"
 

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import SimpleRouter
 
 from .views.docs import api_docs
+from .views.governance import ActionItemViewSet, IssueViewSet
 from .views.me import MeView, NotFoundView
 from .views.measurements import MeasurementViewSet
 from .views.outcomes import BreachViewSet, ResultViewSet, ScorecardViewSet
@@ -22,6 +23,8 @@ router.register("measurements", MeasurementViewSet, basename="measurement")
 router.register("results", ResultViewSet, basename="result")
 router.register("breaches", BreachViewSet, basename="breach")
 router.register("scorecards", ScorecardViewSet, basename="scorecard")
+router.register("action-items", ActionItemViewSet, basename="action-item")
+router.register("issues", IssueViewSet, basename="issue")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 
 v1 = ([path("me/", MeView.as_view(), name="me"), *router.urls], "v1")

@@ -168,6 +168,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.tasks.schedule_reviews",
         "schedule": crontab(hour=5, minute=40),
     },
+    "contract-reminders": {"task": "contracts.tasks.send_contract_reminders", "schedule": crontab(minute=50)},
+    "overdue-deliverables": {
+        "task": "contracts.tasks.flag_overdue_deliverables",
+        "schedule": crontab(minute=3),
+    },
+    "delivery-metrics": {"task": "kpis.tasks.record_delivery_metrics", "schedule": crontab(hour=4, minute=5)},
 }
 
 if REDIS_URL:
@@ -258,6 +264,36 @@ LOGGING = {
 # --- Product settings ------------------------------------------------------------------------
 PORTAL_NAME = env.str("PORTAL_NAME", default="Vendor Governance Portal")
 DEMO_PASSWORD = "demo-password"  # noqa: S105  (refused when DEBUG is off)
+# Contract notice reminders: days before the notice deadline at which the owner is reminded, then the
+# escalation (to the owner, the vendor's internal owner and the managers) this many days before it.
+CONTRACT_REMINDER_STAGES = env.list("CONTRACT_REMINDER_STAGES", default=["90", "60", "30", "7"])
+CONTRACT_REMINDER_ESCALATION_DAYS = env.int("CONTRACT_REMINDER_ESCALATION_DAYS", default=3)
+if not all(re.fullmatch(r"\d{1,3}", stage.strip()) for stage in CONTRACT_REMINDER_STAGES) or not (
+    0 <= CONTRACT_REMINDER_ESCALATION_DAYS < min(int(stage) for stage in CONTRACT_REMINDER_STAGES or ["0"])
+):
+    raise ImproperlyConfigured(
+        "CONTRACT_REMINDER_STAGES must be whole numbers of days (e.g. 90,60,30,7) and "
+        "CONTRACT_REMINDER_ESCALATION_DAYS a smaller number of days, at least 0."
+    )
+CONTRACT_REMINDER_STAGES = sorted({int(stage) for stage in CONTRACT_REMINDER_STAGES}, reverse=True)
+# The portal's address, for links in e-mails sent by scheduled tasks (no request to take it from).
+PORTAL_URL = env.str("PORTAL_URL", default="http://localhost:8000").rstrip("/")
+
+# --- Notifications and digest e-mails (links in them use PORTAL_URL) ------------------------------------
+NOTIFICATIONS_DIGEST_BATCH_SIZE = env.int("NOTIFICATIONS_DIGEST_BATCH_SIZE", default=200)
+NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS = env.int("NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS", default=600)
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=5)
+NOTIFICATIONS_DIGEST_MAX_LATE_HOURS = env.int("NOTIFICATIONS_DIGEST_MAX_LATE_HOURS", default=12)
+NOTIFICATIONS_DIGEST_SECTION_LIMIT = env.int("NOTIFICATIONS_DIGEST_SECTION_LIMIT", default=8)
+NOTIFICATIONS_DUE_SCAN_MINUTES = env.int("NOTIFICATIONS_DUE_SCAN_MINUTES", default=15)
+NOTIFICATIONS_RESPONSE_DUE_HOURS = env.int("NOTIFICATIONS_RESPONSE_DUE_HOURS", default=48)
+NOTIFICATIONS_NOTICE_DAYS = env.int("NOTIFICATIONS_NOTICE_DAYS", default=60)
+NOTIFICATIONS_STALE_DAYS = env.int("NOTIFICATIONS_STALE_DAYS", default=62)
+NOTIFICATIONS_BACKFILL_DAYS = env.int("NOTIFICATIONS_BACKFILL_DAYS", default=14)
+if not (1 <= NOTIFICATIONS_DIGEST_BATCH_SIZE <= 5000 and NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS >= 60):
+    raise ImproperlyConfigured(
+        "NOTIFICATIONS_DIGEST_BATCH_SIZE must be 1–5000 and NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS at least 60."
+    )
 
 # --- API: REST framework, OpenAPI schema, personal tokens, bulk ingestion, webhooks ------------------
 _RATE = r"^\d+/(s|sec|second|m|min|minute|h|hour|d|day)$"
@@ -316,9 +352,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None, "persistAuthorization": False},
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "SideEnum": "governance.models.Side",
+        "IssueSeverityEnum": ["critical", "high", "medium", "low"],
+    },
 }
 CELERY_BEAT_SCHEDULE["webhooks-scan"] = {"task": "api.tasks.webhooks_scan", "schedule": timedelta(minutes=1)}
+CELERY_BEAT_SCHEDULE["notifications"] = {"task": "notifications.tasks.tick", "schedule": timedelta(minutes=1)}
 CELERY_BEAT_SCHEDULE["webhooks-notice-deadlines"] = {
     "task": "api.tasks.webhooks_scan_notice_deadlines",
     "schedule": crontab(hour=6, minute=15),

@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from contracts import urls as contract_lifecycle_urls
 from portal import views as portal_views
 from vendors import views as vendor_views
 
@@ -14,7 +15,10 @@ vendor_urls = (
     ],
     "vendors",
 )
-contract_urls = ([path("<int:pk>/", portal_views.contract_detail, name="detail")], "contracts")
+contract_urls = (
+    [path("<int:pk>/", portal_views.contract_detail, name="detail"), *contract_lifecycle_urls.urlpatterns],
+    "contracts",
+)
 
 urlpatterns = [
     path("healthz", portal_views.healthz, name="healthz"),
@@ -32,6 +36,8 @@ urlpatterns = [
     path("reviews/", include("governance.urls.reviews")),
     path("audits/", include("governance.urls.audits")),
     path("calendar/", include("governance.urls.calendar")),
+    path("raci/", include("governance.urls.raci")),
+    path("audit-trail/", include("portal.urls_audit")),
     path("selection/", include("selection.urls")),
     path("notifications/", include("notifications.urls")),
     path("vendor/", include("portal.vendor_urls")),

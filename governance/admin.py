@@ -5,7 +5,7 @@ from django.db.models import Count
 
 from accounts.admin_mixins import AuditedModelAdmin
 
-from .models import EscalationLevel, EscalationPath, RoleAssignment
+from .models import EscalationLevel, EscalationPath, ReviewCadence, RoleAssignment
 
 
 @admin.register(RoleAssignment)
@@ -67,3 +67,11 @@ class EscalationPathAdmin(AuditedModelAdmin, admin.ModelAdmin):
     @admin.display(description="Levels", ordering="level_count")
     def level_count(self, obj):
         return obj.level_count
+
+
+@admin.register(ReviewCadence)
+class ReviewCadenceAdmin(AuditedModelAdmin, admin.ModelAdmin):
+    """How often each tier is reviewed; a tier without a row uses the default cadence."""
+
+    list_display = ("tier", "months", "lead_days")
+    ordering = ("tier",)

@@ -33,7 +33,7 @@ class MeasurementForm(forms.Form):
     """One figure for one service level and day, with an optional evidence file."""
 
     service_level = ServiceLevelChoiceField(
-        queryset=ServiceLevel.objects.filter(is_active=True)
+        queryset=ServiceLevel.objects.filter(is_active=True, metric__computed_by_portal=False)
         .select_related("metric", "contract")
         .order_by("contract__reference", "metric__name"),
         empty_label="Choose a service level",

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from contracts.models import ContractStatus, RenewalType
+from governance.models import Side
 from kpis.models import (
     Breach,
     BreachKind,
@@ -26,6 +27,7 @@ from kpis.selectors import breach_list_for_user
 from kpis.selectors_measurements import validation_queue_for_user
 from portal.selectors.dashboard import dashboard_summary_for_user, open_breach_summary
 from tests import factories
+from tests.factories_governance_portal import ActionItemFactory, ReviewFactory
 from vendors.models import VendorStatus, VendorTier
 
 pytestmark = pytest.mark.django_db
@@ -207,13 +209,6 @@ def test_every_tile_number_links_to_the_list_behind_it(client_for, manager, vend
         f"/breaches/?status=open&amp;vendor={vendor_a.pk}",
     ):
         assert f'href="{href}"' in html, href
-
-
-def test_governance_tiles_say_they_arrive_with_the_governance_workflows(client_for, manager):
-    html = client_for(manager).get(HOME).content.decode()
-
-    assert "Overdue action items" in html and "Reviews due" in html
-    assert "Both arrive with the governance workflows" in html
 
 
 def test_contracts_with_dates_due_are_listed_with_the_dates(client_for, manager, vendor_a, vendor_b):
@@ -485,8 +480,8 @@ def test_table_pages_by_25_keeping_the_filters(client_for, manager):
 
 def rich_portfolio(count, *, owner):
     """``count`` vendors each with a category, an MSA with a SOW whose notice deadline falls within
-    90 days, two service levels, an open breach, an unreported period, two scorecards and a figure
-    waiting for validation."""
+    90 days, two service levels, an open breach, an unreported period, two scorecards, a figure
+    waiting for validation, an overdue action item on each side and a review due."""
     category = factories.ServiceCategoryFactory(name="Application support")
     for n in range(count):
         vendor = factories.VendorFactory(internal_owner=owner)
@@ -509,6 +504,9 @@ def rich_portfolio(count, *, owner):
         Measurement.objects.create(
             service_level=first, measured_on=TODAY, value=Decimal("99.9"), submitted_by=vendor_user
         )
+        for side in Side.values:
+            ActionItemFactory(vendor=vendor, owner_side=side, due_on=TODAY - dt.timedelta(days=n + 1))
+        ReviewFactory(vendor=vendor, due_on=TODAY + dt.timedelta(days=n))
 
 
 @pytest.mark.parametrize("vendor_count", [3, 12])
@@ -518,11 +516,11 @@ def test_dashboard_query_count_does_not_grow_with_the_portfolio(
     rich_portfolio(vendor_count, owner=manager)
     client = client_for(manager)
 
-    # 1 session, 2 user, 3 open breaches by severity, age and missing report, 4 figures awaiting
-    # validation, 5 contracts in force with their vendors and owners, 6 the vendor count for the paginator,
-    # 7 vendors with owners, standing and counts, 8 their categories, 9 owners and 10 categories offered
-    # by the filter form
-    with django_assert_num_queries(10):
+    # 1 session, 2 user, 3 overdue action items by side, 4 reviews due, 5 open breaches by severity, age
+    # and missing report, 6 figures awaiting validation, 7 contracts in force with their vendors and
+    # owners, 8 the vendor count for the paginator, 9 vendors with owners, standing and counts, 10 their
+    # categories, 11 owners and 12 categories offered by the filter form
+    with django_assert_num_queries(12):
         response = client.get(HOME)
 
     summary = response.context["summary"]
@@ -530,6 +528,9 @@ def test_dashboard_query_count_does_not_grow_with_the_portfolio(
     assert summary.breaches.total == 2 * vendor_count and summary.breaches.missing_reports == vendor_count
     assert summary.awaiting_validation == vendor_count
     assert len(summary.upcoming_contracts) == 2 * vendor_count
+    governance = response.context["governance_tiles"]
+    assert governance["actions"]["count"] == 2 * vendor_count
+    assert governance["reviews"]["count"] == vendor_count
 
 
 @pytest.mark.parametrize("vendor_count", [3, 12])
@@ -542,12 +543,14 @@ def test_filtered_table_query_count_does_not_grow(
     params = {"owner": manager.pk, "category": category.pk, "standing": "green", "sort": "-score"}
     headers = {"HX-Request": "true", "HX-Target": "portfolio-table"}
 
-    # 1 session, 2 user, 3 the owner and 4 the category the filters name, 5 the paginator's count,
-    # 6 vendors, 7 their categories, 8 owners and 9 categories offered by the form
-    with django_assert_num_queries(9):
+    # 1 session, 2 user, 3 the owner and 4 the category the filters name, 5 overdue action items and
+    # 6 reviews due of the filtered vendors (the governance tiles follow the filters), 7 the paginator's
+    # count, 8 vendors, 9 their categories, 10 owners and 11 categories offered by the form
+    with django_assert_num_queries(11):
         response = client.get(HOME, params, headers=headers)
 
     assert len(response.context["page_obj"]) == vendor_count
+    assert response.context["governance_tiles"]["actions"]["count"] == 2 * vendor_count
 
 
 def test_each_tile_number_is_the_length_of_the_list_it_links_to(manager):

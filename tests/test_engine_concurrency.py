@@ -1,7 +1,5 @@
 """Engine runs started at the same moment serialise: no duplicates, the same rows as one run (PostgreSQL)."""
 
-import threading
-
 import pytest
 from django.db import connection, transaction
 
@@ -10,6 +8,7 @@ from kpis.engine import run_evaluation
 from kpis.models import Breach, Scorecard, ServiceCredit, ServiceLevelResult
 from kpis.models.results import RunStatus
 from kpis.scoring import active_scheme
+from tests.concurrency import in_threads
 from tests.test_engine import at, mixed_portfolio
 
 pytestmark = [
@@ -29,30 +28,6 @@ THREADS = 4
 @pytest.fixture(autouse=True)
 def _utc(settings):
     settings.TIME_ZONE = "UTC"
-
-
-def in_threads(target, count=THREADS):
-    """Call ``target`` from ``count`` threads released together; return what each returned."""
-    barrier = threading.Barrier(count)
-    returned, errors = [], []
-
-    def work():
-        try:
-            barrier.wait(timeout=30)
-            returned.append(target())
-        except Exception as exc:  # noqa: BLE001 - reported to the test below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=work) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a run did not finish"
-    assert not errors, errors
-    return returned
 
 
 def comparable() -> dict:

@@ -24,8 +24,24 @@ from django.utils import timezone
 from accounts import policy
 from accounts.models import AuditEvent, Invitation, Role
 from api.models import ApiToken, WebhookSubscription
-from contracts.models import Contract, Deliverable
-from governance.models import EscalationLevel, EscalationPath, ProgressUpdate, RoleAssignment
+from contracts.models import Contract, ContractDocument, Deliverable, DeliverableEvidence
+from governance.models import (
+    ActionItem,
+    AgendaItem,
+    Audit,
+    Decision,
+    EscalationLevel,
+    EscalationPath,
+    Finding,
+    FindingEvidence,
+    Forum,
+    Issue,
+    Meeting,
+    ProgressUpdate,
+    Review,
+    RoleAssignment,
+    Side,
+)
 from governance.services import progress_current_month
 from kpis.models import (
     Breach,
@@ -39,7 +55,16 @@ from kpis.models import (
     ServiceLevelResult,
     UploadStatus,
 )
-from tests import factories
+from notifications.models import Notification
+from selection.models import Candidate, Commitment, Evaluator, SelectionEvent
+from tests import (
+    factories,
+    factories_contracts,
+    factories_gov_audits,
+    factories_gov_reviews,
+    factories_meetings,
+    factories_selection,
+)
 from tests.factories import INTERNAL_MARK
 from vendors.models import Vendor, VendorContact
 
@@ -64,6 +89,13 @@ NAMESPACE_MODELS = {
     "breaches": Breach,
     "scorecards": Scorecard,
     "measurements": Measurement,
+    "forums": Forum,
+    "decisions": Decision,
+    "actions": ActionItem,
+    "selection": SelectionEvent,
+    "reviews": Review,
+    "audits": Audit,
+    "notifications": Notification,
 }
 # Object URLs whose ``pk`` (or another kwarg) is not their namespace's model: {url name: {kwarg: model}}.
 URL_MODELS: dict[str, dict[str, type]] = {
@@ -85,6 +117,10 @@ URL_MODELS: dict[str, dict[str, type]] = {
     "api:v1:breach-dispute": {"pk": Breach},
     "api:v1:scorecard-detail": {"pk": Scorecard},
     "api:v1:scorecard-explanation": {"pk": Scorecard},
+    "api:v1:action-item-detail": {"pk": ActionItem},
+    "api:v1:action-item-notes": {"pk": ActionItem},
+    "api:v1:issue-detail": {"pk": Issue},
+    "api:v1:issue-comments": {"pk": Issue},
     "api:v1:webhook-detail": {"pk": WebhookSubscription},
     "api:v1:webhook-deliveries": {"pk": WebhookSubscription},
     "api:v1:webhook-ping": {"pk": WebhookSubscription},
@@ -281,8 +317,40 @@ def _figure_dispute(side):
     )[0]
 
 
+def _action_item(side):
+    return ActionItem.objects.get_or_create(
+        vendor=side.vendor,
+        title="Send the capacity plan",
+        defaults={"owner_side": Side.VENDOR, "due_on": timezone.localdate() + timedelta(days=14)},
+    )[0]
+
+
+def _issue(side):
+    return Issue.objects.get_or_create(
+        vendor=side.vendor,
+        title="Tickets bounced between teams",
+        defaults={"description": "Three priority tickets waited a day each.", "raised_side": Side.INTERNAL},
+    )[0]
+
+
+def _notification(side):
+    return Notification.objects.get_or_create(
+        recipient=_vendor_person(side),
+        kind="breach_opened",
+        source_key="isolation-sweep",
+        defaults={"title": f"New breach at {side.vendor.name}", "url": "/breaches/", "vendor": side.vendor},
+    )[0]
+
+
 # Rows the portfolio fixture does not build, made on first use: one per vendor.
 ON_DEMAND_OBJECTS = {
+    Notification: _notification,
+    ContractDocument: factories_contracts.sweep_contract_document,
+    DeliverableEvidence: factories_contracts.sweep_deliverable_evidence,
+    Review: factories_gov_reviews.sweep_review,
+    Audit: factories_gov_audits.sweep_audit,
+    Finding: factories_gov_audits.sweep_finding,
+    FindingEvidence: factories_gov_audits.sweep_finding_evidence,
     EvidenceFile: _evidence_file,
     MeasurementUpload: _measurement_upload,
     ProgressUpdate: _progress_update,
@@ -293,6 +361,16 @@ ON_DEMAND_OBJECTS = {
     Scorecard: _scorecard,
     ApiToken: _api_token,
     WebhookSubscription: _webhook_subscription,
+    ActionItem: _action_item,
+    Issue: _issue,
+    Forum: factories_meetings.sweep_forum,
+    Meeting: factories_meetings.sweep_meeting,
+    AgendaItem: factories_meetings.sweep_agenda_item,
+    Decision: factories_meetings.sweep_decision,
+    SelectionEvent: factories_selection.sweep_event,
+    Candidate: factories_selection.sweep_candidate,
+    Commitment: factories_selection.sweep_commitment,
+    Evaluator: factories_selection.sweep_evaluator,
 }
 
 

@@ -9,6 +9,7 @@ token at each of vendor B's object ids (and back): every one is a 404 in the doc
 """
 
 import json
+from datetime import date
 
 import pytest
 import schemathesis
@@ -31,6 +32,7 @@ from api.services.tokens import api_token_create
 from config.wsgi import application
 from kpis.models import Dispute, Measurement
 from tests import factories
+from tests.factories_governance_portal import ActionItemFactory, IssueFactory
 
 CHECKS = [
     not_a_server_error,
@@ -76,6 +78,8 @@ def two_vendors(db, portfolio, vendor_a_user, vendor_b_user, manager, settings):
             "results": factories.ServiceLevelResultFactory(service_level=side.service_level).pk,
             "breaches": breach.pk,
             "scorecards": factories.ScorecardFactory(vendor=side.vendor).pk,
+            "action-items": ActionItemFactory(vendor=side.vendor, due_on=date(2099, 1, 1)).pk,
+            "issues": IssueFactory(vendor=side.vendor).pk,
             "webhooks": WebhookSubscription.objects.create(
                 owner=user, url="https://hooks.example.test/in", event_types=["breach.opened"], secret="s"
             ).pk,

@@ -184,7 +184,7 @@ def test_scorecards_contracts_and_the_vendor_page_are_linked(client_for, portfol
     assert f"/scorecards/{card.pk}/" in page and "May 2026" in page and "91.5" in page
     assert reverse("vendors:detail", args=[portfolio.a.vendor.pk]) in page
     assert portfolio.a.msa.reference in page and portfolio.a.sow.reference in page
-    assert "Action items and reviews" in page
+    assert "Action items assigned to" in page and "Reviews waiting for you" in page
 
 
 def test_the_page_shows_nothing_internal_and_nothing_of_another_vendor(client_for, portfolio, vendor_a_user):

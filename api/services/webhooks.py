@@ -1,23 +1,22 @@
 """Outgoing webhooks: subscriptions, and the events they receive, each recorded once.
 
 Events come from the audit trail, which every service and the engine already write in the same
-transaction as the change: a periodic scan (``webhooks_scan``) turns new breach and dispute rows of
-the trail into events, so no lower app needs to know the API exists. ``webhook_emit`` records an
-event once (its id is unique) and one delivery per matching subscription whose owner may see it;
-``webhook_delivery`` sends them.
+transaction as the change: a periodic scan (``webhooks_scan``) turns new breach, dispute, escalation
+and review sign-off rows of the trail into events, so no lower app needs to know the API exists.
+``webhook_emit`` records an event once (its id is unique) and one delivery per matching subscription
+whose owner may see it; ``webhook_delivery`` sends them.
 """
 
 import json
 import secrets
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -26,6 +25,7 @@ from accounts.audit import audited_create, audited_delete, audited_update
 from accounts.models import AuditEvent
 from contracts.dates import contract_key_dates
 from contracts.models import Contract, ContractStatus, RenewalType
+from governance.models import Issue, Review, Side
 from kpis.models import Breach, Dispute
 
 from ..models import (
@@ -33,13 +33,11 @@ from ..models import (
     WebhookDelivery,
     WebhookEvent,
     WebhookEventType,
-    WebhookScanCursor,
     WebhookSubscription,
 )
+from .audit_cursor import audit_trail_read
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a marker, not a secret)
-# Events committed out of id order (a long engine run) are still found by re-reading this window.
-SCAN_OVERLAP = timedelta(minutes=15)
 AUDIT_CURSOR = "audit"
 
 # Audit trail action → webhook event.
@@ -51,6 +49,9 @@ AUDIT_EVENTS = {
     "kpis.breach.waived": WebhookEventType.BREACH_CLOSED,
     "kpis.dispute.created": WebhookEventType.DISPUTE_OPENED,
     "kpis.dispute.resolved": WebhookEventType.DISPUTE_RESOLVED,
+    "governance.issue.escalated": WebhookEventType.ISSUE_ESCALATED,
+    "governance.review.signed": WebhookEventType.REVIEW_SIGNED,
+    "governance.review.locked": WebhookEventType.REVIEW_SIGNED,
 }
 
 
@@ -279,6 +280,73 @@ def _dispute_payload(dispute: Dispute) -> dict:
     }
 
 
+def _issue_escalated_payload(issue: Issue, row: AuditEvent) -> dict:
+    old, new = (row.changes or {}).get("level") or [None, issue.level]
+    return {
+        "issue": {
+            "id": issue.pk,
+            "url": reverse("api:v1:issue-detail", kwargs={"pk": issue.pk}),
+            "title": issue.title,
+            "severity": issue.severity,
+            "origin": issue.origin,
+            "status": issue.status,
+            "vendor": issue.vendor_id,
+            "vendor_name": issue.vendor.name,
+            "contract": issue.contract_id,
+            "path": issue.path_id,
+            "level": new,
+            "previous_level": old,
+            "automatic": row.actor_id is None,
+            "escalated_at": row.occurred_at,
+        }
+    }
+
+
+def _signing_side(review: Review, row: AuditEvent) -> str:
+    """The side whose signature the row records; for the lock, the side that signed last."""
+    changes = row.changes or {}
+    if row.action == "governance.review.signed":
+        return Side.VENDOR if "vendor_signed_at" in changes else Side.INTERNAL
+    internal, vendor = review.internal_signed_at, review.vendor_signed_at
+    return Side.VENDOR if vendor and (internal is None or vendor >= internal) else Side.INTERNAL
+
+
+def _review_signed_payload(review: Review, row: AuditEvent) -> dict:
+    return {
+        "review": {
+            "id": review.pk,
+            "vendor": review.vendor_id,
+            "vendor_name": review.vendor.name,
+            "period_start": review.period_start,
+            "period_end": review.period_end,
+            "due_on": review.due_on,
+            "side": _signing_side(review, row),
+            "locked": row.action == "governance.review.locked",
+            "internal_signed_at": review.internal_signed_at,
+            "vendor_signed_at": review.vendor_signed_at,
+            "locked_at": review.locked_at,
+        }
+    }
+
+
+def _governance_payloads(rows: list[AuditEvent]) -> dict[int, dict]:
+    """Payloads of the escalation and review sign-off rows, by trail row id, in two queries at most."""
+    issue_rows = [r for r in rows if r.object_type == "governance.issue"]
+    review_rows = [r for r in rows if r.object_type == "governance.review"]
+    payloads = {}
+    if issue_rows:
+        issues = Issue.objects.select_related("vendor").in_bulk({int(r.object_id) for r in issue_rows})
+        for row in issue_rows:
+            if (issue := issues.get(int(row.object_id))) is not None:
+                payloads[row.pk] = _issue_escalated_payload(issue, row)
+    if review_rows:
+        reviews = Review.objects.select_related("vendor").in_bulk({int(r.object_id) for r in review_rows})
+        for row in review_rows:
+            if (review := reviews.get(int(row.object_id))) is not None:
+                payloads[row.pk] = _review_signed_payload(review, row)
+    return payloads
+
+
 def _events_from_audit(rows: list[AuditEvent], now: datetime) -> list[dict]:
     breach_ids = {int(r.object_id) for r in rows if r.object_type == "kpis.breach"}
     dispute_ids = {int(r.object_id) for r in rows if r.object_type == "kpis.dispute"}
@@ -290,9 +358,12 @@ def _events_from_audit(rows: list[AuditEvent], now: datetime) -> list[dict]:
             "service_level__metric", "service_level__contract__vendor"
         )
     }
+    governance = _governance_payloads(rows)
     specs = []
     for row in rows:
-        if row.object_type == "kpis.breach":
+        if row.object_type.startswith("governance."):
+            payload = governance.get(row.pk)
+        elif row.object_type == "kpis.breach":
             breach = breaches.get(int(row.object_id))
             payload = {"breach": _breach_payload(breach)} if breach else None
         else:
@@ -318,32 +389,23 @@ def _events_from_audit(rows: list[AuditEvent], now: datetime) -> list[dict]:
 
 @transaction.atomic
 def webhooks_scan(*, now: datetime | None = None) -> int:
-    """Turn breach and dispute changes in the audit trail into events; returns the deliveries queued.
+    """Turn breach, dispute, escalation and sign-off changes in the audit trail into events; returns
+    the deliveries queued.
 
     Reads trail rows after the cursor, and again those of the last ``SCAN_OVERLAP`` (a transaction
     that committed late); event ids derived from the trail row make a second reading a no-op.
     Only changes after the earliest active subscription was made are read.
     """
     now = now or timezone.now()
-    top = AuditEvent.objects.aggregate(top=Max("pk"))["top"] or 0
-    cursor = WebhookScanCursor.objects.select_for_update().filter(name=AUDIT_CURSOR).first()
     subscriptions = _active_subscriptions()
-    queued = 0
-    if subscriptions:
-        rows = AuditEvent.objects.filter(
-            action__in=list(AUDIT_EVENTS), occurred_at__gte=min(s.created_at for s in subscriptions)
-        )
-        if cursor is not None:
-            rows = rows.filter(
-                Q(pk__gt=cursor.last_audit_id) | Q(occurred_at__gte=cursor.scanned_at - SCAN_OVERLAP)
-            )
-        specs = _events_from_audit(list(rows.filter(pk__lte=top).order_by("pk")), now)
-        if specs:
-            queued = len(_record_events(specs, subscriptions))
-    WebhookScanCursor.objects.update_or_create(
-        name=AUDIT_CURSOR, defaults={"last_audit_id": top, "scanned_at": now}
+    rows = audit_trail_read(
+        cursor=AUDIT_CURSOR,
+        actions=list(AUDIT_EVENTS) if subscriptions else [],
+        now=now,
+        occurred_since=min((s.created_at for s in subscriptions), default=None),
     )
-    return queued
+    specs = _events_from_audit(rows, now) if rows else []
+    return len(_record_events(specs, subscriptions)) if specs else 0
 
 
 @transaction.atomic

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+"""Action items of the relationships."""
+
+from django.urls import path
+
+from ..views import actions as views
 
 app_name = "actions"
-urlpatterns = []
+
+urlpatterns = [
+    path("", views.action_list, name="list"),
+    path("new/", views.action_create, name="create"),
+    path("<int:pk>/", views.action_detail, name="detail"),
+    path("<int:pk>/edit/", views.action_edit, name="edit"),
+    path("<int:pk>/status/", views.action_status, name="status"),
+    path("<int:pk>/notes/", views.action_note, name="note"),
+]

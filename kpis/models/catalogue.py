@@ -59,6 +59,11 @@ class Metric(models.Model):
     )
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
+    computed_by_portal = models.BooleanField(
+        default=False,
+        help_text="Figures come only from the portal itself (e.g. deliverables, signed reviews); "
+        "nobody can report or correct them by hand, through a file or through the API.",
+    )
 
     policy_vendor_path = None  # the catalogue is read through service levels
 

@@ -42,6 +42,11 @@ MAX_MAGNITUDE = Decimal(10) ** 14
 NOTE_MAX_LENGTH = Measurement._meta.get_field("note").max_length
 
 
+COMPUTED_BY_PORTAL = (
+    "The portal computes this service level's figures itself; they cannot be reported or corrected by hand."
+)
+
+
 def _decimal(value, field: str) -> Decimal:
     try:
         number = Decimal(str(value))
@@ -101,12 +106,15 @@ def measurement_validate(
     denominator=None,
     today: date | None = None,
     settled: set | None = None,
+    source: str = MeasurementSource.FORM,
 ) -> tuple[Decimal, Decimal | None]:
     """Check one figure against its service level; return the parsed (value, denominator).
 
     ``settled`` (from ``settled_periods``) spares a query per figure when many are checked.
     """
     metric = service_level.metric
+    if metric.computed_by_portal and source != MeasurementSource.SYSTEM:
+        raise ValidationError({"service_level": COMPUTED_BY_PORTAL})
     value = _decimal(value, "value")
     denominator = None if denominator in (None, "") else _decimal(denominator, "denominator")
     today = today or periods.local_today()
@@ -198,6 +206,7 @@ def measurement_submit(
         value=value,
         denominator=denominator,
         today=periods.local_today(now),
+        source=source,
     )
     note = (note or "").strip()
     if len(note) > NOTE_MAX_LENGTH:
@@ -235,6 +244,8 @@ def measurement_correct(
     if not reason.strip():
         raise ValidationError({"correction_reason": "Say why the figure is corrected."})
     service_level = measurement.service_level
+    if service_level.metric.computed_by_portal:
+        raise ValidationError({"service_level": COMPUTED_BY_PORTAL})
     value, denominator = measurement_validate(
         service_level=service_level,
         measured_on=measurement.measured_on,
@@ -387,6 +398,7 @@ def measurements_submit_many(
                 denominator=figure.get("denominator"),
                 today=today,
                 settled=settled,
+                source=source,
             )
             note = (figure.get("note") or "").strip()
             if len(note) > NOTE_MAX_LENGTH:

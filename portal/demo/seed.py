@@ -17,13 +17,32 @@ from django.utils import timezone
 from accounts.audit import audited_create
 from accounts.models import Role, User
 from contracts.models import Contract, ContractStatus, Deliverable, DeliverableStatus
-from governance.models import EscalationLevel, EscalationPath, RoleAssignment, Side
+from governance.models import (
+    ActionItem,
+    Audit,
+    Decision,
+    EscalationLevel,
+    EscalationPath,
+    Forum,
+    Issue,
+    Meeting,
+    Review,
+    RoleAssignment,
+    Side,
+)
 from kpis.models import Measurement, Metric, ServiceLevel
 from kpis.periods import local_today
+from selection.models import SelectionEvent
 from vendors.models import ServiceCategory, Vendor, VendorContact, VendorTier
 
 from . import data, figures
 from .clock import aware, shift_months
+from .contracts_lifecycle import seed_contracts_lifecycle
+from .governance_issues import seed_governance_issues
+from .governance_meetings import seed_governance_meetings
+from .governance_reviews import seed_governance_reviews
+from .notifications import seed_notifications
+from .selection import seed_selection
 
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - public on purpose, and only usable under DEBUG
 AUDIT_NOTE = "Demo portfolio"
@@ -38,6 +57,14 @@ TOTALS = [
     ("measurements", Measurement),
     ("role assignments", RoleAssignment),
     ("escalation paths", EscalationPath),
+    ("forums", Forum),
+    ("meetings", Meeting),
+    ("decisions", Decision),
+    ("action items", ActionItem),
+    ("issues", Issue),
+    ("reviews", Review),
+    ("audits", Audit),
+    ("selection events", SelectionEvent),
 ]
 
 
@@ -89,6 +116,12 @@ def seed_demo(*, now: datetime | None = None) -> SeedResult:
         _seed_measurements(ctx)
         _seed_role_assignments(ctx)
         _seed_escalation_paths(ctx)
+        seed_governance_issues(now=now)
+        seed_selection(now=now)
+        seed_governance_reviews(now=now)
+        seed_governance_meetings(now=now)
+        seed_contracts_lifecycle(now=now)
+        seed_notifications(now=now)  # last: scans what the steps above wrote
     totals = {name: model.objects.count() for name, model in TOTALS}
     return SeedResult(created=ctx.created, totals=totals, warnings=ctx.warnings)
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 from accounts import policy
 from contracts.models import Contract, ContractStatus
 from contracts.selectors import UpcomingContract, contracts_with_upcoming_dates
+from governance.models import ACTION_OPEN_STATUSES, ActionItem, Review, ReviewStatus, Side
 from kpis.models import (
     Breach,
     BreachKind,
@@ -44,6 +45,8 @@ PORTFOLIO_SORTS = {
 STANDINGS = ("green", "amber", "red", "none")
 # Counting stops here: past it the tile says "1,000+" instead of scanning every waiting figure.
 COUNT_CAP = 1000
+# A review counts as due once its sign-off date is this close (or past).
+REVIEWS_DUE_WITHIN_DAYS = 30
 
 
 def _per_vendor_count(queryset: QuerySet, vendor_path: str):
@@ -187,4 +190,68 @@ def dashboard_summary_for_user(
         awaiting_validation_capped=waiting > COUNT_CAP,
         upcoming_contracts=contracts_with_upcoming_dates(user=user, within_days=within_days, today=today),
         within_days=within_days,
+    )
+
+
+# ---- Governance tiles -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GovernanceSummary:
+    """Overdue action items (by the side that owes them) and reviews due, over the vendors shown."""
+
+    overdue_actions: int
+    overdue_actions_by_side: dict[str, int]
+    reviews_due: int
+    reviews_overdue: int
+    within_days: int
+    filtered: bool
+
+
+def portfolio_vendor_ids(*, user, **filters) -> QuerySet | None:
+    """The ids of the vendors the dashboard's filters keep, as a subquery; None when nothing is filtered."""
+    filters = {name: value for name, value in filters.items() if value not in (None, "", False)}
+    if not filters:
+        return None
+    return portfolio_for_user(user=user, **filters).order_by().values("pk")
+
+
+def overdue_actions_for_user(*, user, today: dt.date) -> QuerySet[ActionItem]:
+    """Open action items past their due date: what the action list's "overdue" filter shows."""
+    return policy.scope(user, ActionItem.objects.filter(status__in=ACTION_OPEN_STATUSES, due_on__lt=today))
+
+
+def reviews_due_for_user(
+    *, user, today: dt.date, within_days: int = REVIEWS_DUE_WITHIN_DAYS
+) -> QuerySet[Review]:
+    """Reviews not yet signed and locked whose sign-off date is past or within ``within_days``."""
+    return policy.scope(
+        user,
+        Review.objects.exclude(status=ReviewStatus.LOCKED).filter(
+            due_on__lte=today + dt.timedelta(days=within_days)
+        ),
+    )
+
+
+def governance_summary_for_user(
+    *, user, today: dt.date | None = None, within_days: int = REVIEWS_DUE_WITHIN_DAYS, **filters
+) -> GovernanceSummary:
+    """The governance tiles in two queries, narrowed to the vendors the dashboard's filters keep."""
+    today = today or timezone.localdate()
+    vendor_ids = portfolio_vendor_ids(user=user, **filters)
+    actions = overdue_actions_for_user(user=user, today=today)
+    reviews = reviews_due_for_user(user=user, today=today, within_days=within_days)
+    if vendor_ids is not None:
+        actions = actions.filter(vendor__in=vendor_ids)
+        reviews = reviews.filter(vendor__in=vendor_ids)
+    by_side = {f"side_{side}": Count("pk", filter=Q(owner_side=side)) for side in Side.values}
+    action_row = actions.aggregate(total=Count("pk"), **by_side)
+    review_row = reviews.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+    return GovernanceSummary(
+        overdue_actions=action_row["total"],
+        overdue_actions_by_side={side: action_row[f"side_{side}"] for side in Side.values},
+        reviews_due=review_row["total"],
+        reviews_overdue=review_row["overdue"],
+        within_days=within_days,
+        filtered=vendor_ids is not None,
     )

@@ -15,7 +15,15 @@ from django.utils import timezone
 from accounts import policy
 from accounts.models import AuditEvent
 from contracts.models import Contract, Deliverable, DeliverableStatus
-from governance.models import ProgressUpdate, Raci, RoleAssignment
+from governance.models import (
+    ACTION_OPEN_STATUSES,
+    ActionItem,
+    Issue,
+    IssueStatus,
+    ProgressUpdate,
+    Raci,
+    RoleAssignment,
+)
 from governance.selectors import escalation_path_for_vendor
 from kpis.models import Breach, Outcome, Scorecard, ServiceLevel, ServiceLevelResult, StandingBand
 from kpis.models.results import OPEN_BREACH_STATUSES
@@ -24,6 +32,7 @@ from vendors.models import Vendor, VendorContact
 from vendors.selectors import vendor_activity_for_user
 
 from .. import charts
+from .dashboard import _per_vendor_count
 
 TREND_MONTH_CHOICES = (6, 12, 24)
 DEFAULT_TREND_MONTHS = 12
@@ -429,9 +438,19 @@ def vendor_360_for_user(
     timeline_before: int | None = None,
     today: date | None = None,
 ) -> Vendor360:
-    """Everything the vendor 360 shows, scoped by the access policy, in a fixed number of queries."""
+    """Everything the vendor 360 shows, scoped by the access policy, in a fixed number of queries.
+
+    The vendor comes annotated with ``overdue_action_count`` (open action items past their due date)
+    and ``open_issue_count``.
+    """
     today = today or timezone.localdate()
-    queryset = Vendor.objects.select_related("internal_owner").prefetch_related(
+    overdue_actions = ActionItem.objects.filter(status__in=ACTION_OPEN_STATUSES, due_on__lt=today)
+    open_issues = Issue.objects.filter(status=IssueStatus.OPEN)
+    queryset = Vendor.objects.select_related("internal_owner").annotate(
+        overdue_action_count=_per_vendor_count(policy.scope(user, overdue_actions), "vendor"),
+        open_issue_count=_per_vendor_count(policy.scope(user, open_issues), "vendor"),
+    )
+    queryset = queryset.prefetch_related(
         "service_categories",
         Prefetch("contacts", queryset=policy.scope(user, VendorContact.objects.all())),
         Prefetch(
@@ -498,14 +517,13 @@ def _service_levels(user):
 
 
 def contract_detail_for_user(*, user, pk: int, today: date | None = None) -> Contract:
-    """One contract with its vendor, parent, children, deliverables and service levels (with metrics).
+    """One contract with its vendor, parent, deliverables and service levels (with metrics).
 
     ``contract.service_level_rows`` carry each service level's last results; deliverables past
     their due date and not delivered are marked ``is_overdue``.
     """
     today = today or timezone.localdate()
     queryset = Contract.objects.select_related("vendor", "parent", "owner").prefetch_related(
-        Prefetch("children", queryset=policy.scope(user, Contract.objects.order_by("reference"))),
         Prefetch(
             "deliverables",
             queryset=policy.scope(user, Deliverable.objects.select_related("approver", "accepted_by")),

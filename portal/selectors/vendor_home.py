@@ -7,13 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts import policy
 from accounts.models import Invitation, User
 from contracts.models import Contract, ContractStatus
-from governance.models import ProgressUpdate
+from governance.models import ACTION_OPEN_STATUSES, ActionItem, ProgressUpdate, Review, ReviewStatus, Side
 from governance.services import progress_current_month, progress_month_closes_at
 from kpis import periods
 from kpis.models import Breach, BreachNote, BreachStatus, Measurement, Scorecard, ServiceLevel
@@ -24,6 +24,8 @@ RECENT_SCORECARDS = 6
 # sends a breach back to acknowledged.
 AWAITING_RESPONSE = (BreachStatus.OPEN, BreachStatus.ACKNOWLEDGED)
 DUE_SOON = timedelta(days=3)
+# The home page lists this many action items, earliest due first; the action list has the rest.
+ACTIONS_SHOWN = 25
 
 
 @dataclass
@@ -68,7 +70,10 @@ def reports_due_for_user(*, user, vendor: Vendor, now: datetime | None = None) -
     service_levels = policy.scope(
         user,
         ServiceLevel.objects.filter(
-            contract__vendor=vendor, contract__status=ContractStatus.ACTIVE, is_active=True
+            contract__vendor=vendor,
+            contract__status=ContractStatus.ACTIVE,
+            is_active=True,
+            metric__computed_by_portal=False,
         ).select_related("metric", "contract"),
     ).order_by("contract__reference", "metric__name")
     today = periods.local_today(now)
@@ -121,9 +126,53 @@ def breaches_awaiting_response_for_user(*, user, vendor: Vendor) -> QuerySet[Bre
     )
 
 
+def vendor_actions_due_for_user(*, user, vendor: Vendor) -> QuerySet[ActionItem]:
+    """Open action items the vendor's side owes, the earliest due first."""
+    return (
+        policy.scope(
+            user,
+            ActionItem.objects.filter(vendor=vendor, owner_side=Side.VENDOR, status__in=ACTION_OPEN_STATUSES),
+        )
+        .select_related("owner")
+        .order_by("due_on", "pk")
+    )
+
+
+def reviews_awaiting_vendor_for_user(*, user, vendor: Vendor) -> QuerySet[Review]:
+    """Reviews waiting for the vendor: its self-assessment, or its signature on a review at sign-off."""
+    waiting = Q(status=ReviewStatus.SELF_ASSESSMENT) | Q(
+        status=ReviewStatus.SIGN_OFF, vendor_signed_at__isnull=True
+    )
+    return policy.scope(user, Review.objects.filter(vendor=vendor).filter(waiting)).order_by("due_on", "pk")
+
+
+@dataclass
+class ActionsDue:
+    """The first ``ACTIONS_SHOWN`` open vendor-side action items, and how many there are in all."""
+
+    items: list[ActionItem]
+    total: int
+    overdue: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.items)
+
+
+def actions_due(*, user, vendor: Vendor, today: date) -> ActionsDue:
+    """Two queries: the counts, and the items shown (each marked ``is_late``)."""
+    actions = vendor_actions_due_for_user(user=user, vendor=vendor)
+    counts = actions.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+    items = list(actions[:ACTIONS_SHOWN])
+    for item in items:
+        item.is_late = item.due_on < today
+    return ActionsDue(items=items, total=counts["total"], overdue=counts["overdue"])
+
+
 def vendor_home_for_user(*, user, now: datetime | None = None) -> dict:
     """Everything the vendor's home page shows, in a fixed number of queries."""
     now = now or timezone.now()
+    today = periods.local_today(now)
     vendor = own_vendor(user)
     month = progress_current_month(now)
     reports = reports_due_for_user(user=user, vendor=vendor, now=now)
@@ -136,6 +185,9 @@ def vendor_home_for_user(*, user, now: datetime | None = None) -> dict:
         "unreported": unreported,
         "breaches_awaiting_response": breaches,
         "overdue_breaches": [b for b in breaches if b.response_due_at < now],
+        "actions_due": actions_due(user=user, vendor=vendor, today=today),
+        "reviews_waiting": list(reviews_awaiting_vendor_for_user(user=user, vendor=vendor)),
+        "today": today,
         "progress_month": month,
         "progress_closes_at": progress_month_closes_at(month),
         "progress_update": progress_updates_for_user(user=user, vendor=vendor)

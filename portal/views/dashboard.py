@@ -12,18 +12,23 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from accounts import policy
+from governance.models import Side
 from kpis.models import BreachSeverity
 from kpis.selectors import BREACH_AGES
 from vendors.forms import PortfolioFilterForm
 
 from ..exports import portfolio_export
-from ..selectors.dashboard import dashboard_summary_for_user, portfolio_for_user
+from ..selectors.dashboard import dashboard_summary_for_user, governance_summary_for_user, portfolio_for_user
 
 PAGE_SIZE = 25
 TABLE_ID = "portfolio-table"
 # The lists behind the tiles: (URL name, path to use until that page exists).
 BREACH_LIST = ("breaches:list", "/breaches/")
 VALIDATION_QUEUE = ("measurements:validation", "/measurements/validation/")
+ACTION_LIST = ("actions:list", "/actions/")
+REVIEW_LIST = ("reviews:list", "/reviews/")
+ISSUE_LIST = ("issues:list", "/issues/")
+SIDE_LABELS = {Side.INTERNAL: "Owed by us", Side.VENDOR: "Owed by vendors"}
 AGE_LABELS = {"0-7": "0–7 days", "8-30": "8–30 days", "31+": "Over 30 days"}
 # Column header → sort key of its first click, the way a manager looks first (most breaches first).
 SORTABLE_COLUMNS = {"vendor": "name", "standing": "score", "breaches": "-breaches", "tier": "tier"}
@@ -79,6 +84,32 @@ def summary_tiles(summary) -> dict:
     }
 
 
+def governance_tiles(governance) -> dict:
+    """The overdue action items (with the side that owes them) and the reviews due, with their lists."""
+    return {
+        "actions": {
+            "count": governance.overdue_actions,
+            "url": list_url(ACTION_LIST, status="overdue"),
+            "sides": [
+                {
+                    "key": side,
+                    "label": SIDE_LABELS[side],
+                    "count": governance.overdue_actions_by_side[side],
+                    "url": list_url(ACTION_LIST, status="overdue", owner_side=side),
+                }
+                for side in Side.values
+            ],
+        },
+        "reviews": {
+            "count": governance.reviews_due,
+            "overdue": governance.reviews_overdue,
+            "within_days": governance.within_days,
+            "url": list_url(REVIEW_LIST, due="1"),
+        },
+        "filtered": governance.filtered,
+    }
+
+
 def sort_headers(request, current: str) -> dict:
     """Per sortable column: the link that sorts by it (or reverses it) and its aria-sort state."""
     headers = {}
@@ -119,14 +150,18 @@ def _table_context(request, form) -> dict:
 def home(request):
     """Internal users get the portfolio; a vendor user's start page is their own vendor.
 
-    An htmx request aimed at the vendor table (filters, sorting, pages) gets only the table.
+    An htmx request aimed at the vendor table (filters, sorting, pages) gets only the table, and the
+    governance tiles, which follow the same filters.
     """
     if not request.user.is_internal:
         return redirect("vendor_portal:home")
     form = _filter_form(request)
     context = _table_context(request, form)
+    # The governance tiles follow the filters, so a filtered table brings them along (out of band).
+    governance = governance_summary_for_user(user=request.user, **form.filters())
+    context["governance_tiles"] = governance_tiles(governance)
     if request.htmx and request.htmx.target == TABLE_ID and not request.htmx.history_restore_request:
-        response = render(request, "portal/dashboard/_vendor_table.html", context)
+        response = render(request, "portal/dashboard/_table_response.html", context)
     else:
         summary = dashboard_summary_for_user(user=request.user)
         context.update(summary=summary, tiles=summary_tiles(summary))

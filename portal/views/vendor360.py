@@ -2,9 +2,14 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
+from contracts import services as contract_services
+from contracts.forms import RenewalDecisionForm, SnoozeForm
+
 from ..selectors import contract_detail_for_user
+from ..selectors.contract_page import contract_lifecycle_for_user
 from ..selectors.vendor360 import (
     TREND_MONTH_CHOICES,
     parse_trend_months,
@@ -12,6 +17,7 @@ from ..selectors.vendor360 import (
     timeline_page_for_user,
     vendor_360_for_user,
 )
+from .dashboard import ACTION_LIST, ISSUE_LIST, list_url
 
 # The element ids the page's htmx links target; a request aimed at one gets only that fragment.
 TREND_TARGET = "scorecard-trend"
@@ -63,6 +69,9 @@ def vendor_detail(request, pk):
             "month_choices": TREND_MONTH_CHOICES,
             "scorecards": page.scorecards,
             "open_breaches": page.open_breaches,
+            "overdue_actions_url": list_url(ACTION_LIST, status="overdue", vendor=page.vendor.pk),
+            # The issue list shows open issues unless asked otherwise.
+            "open_issues_url": list_url(ISSUE_LIST, vendor=page.vendor.pk),
         }
         response = render(request, "portal/vendor_detail.html", context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
@@ -71,10 +80,24 @@ def vendor_detail(request, pk):
 
 @login_required
 def contract_detail(request, pk):
-    contract = contract_detail_for_user(user=request.user, pk=pk)
+    today = timezone.localdate()
+    contract = contract_detail_for_user(user=request.user, pk=pk, today=today)
+    lifecycle = contract_lifecycle_for_user(user=request.user, contract=contract, today=today)
+    may_manage_renewal = contract_services.may_manage_renewal(request.user, contract)
     context = {
         "contract": contract,
         "deliverables": contract.deliverables.all(),
         "service_levels": contract.service_level_rows,
+        "hierarchy_warnings": lifecycle.warnings,
+        "tree": lifecycle.tree,
+        "descendant_service_levels": lifecycle.descendant_service_levels,
+        "documents": lifecycle.documents,
+        "renewal": lifecycle.renewal,
+        "may_upload_documents": contract_services.may_upload_documents(request.user, contract),
+        "may_manage_renewal": may_manage_renewal,
+        "renewal_form": RenewalDecisionForm() if may_manage_renewal else None,
+        "snooze_form": SnoozeForm(initial={"until": contract.reminders_snoozed_until})
+        if may_manage_renewal
+        else None,
     }
     return render(request, "portal/contract_detail.html", context)
