@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AuditEvent
+from contracts.models import NoticeReminder, ReminderStatus, RenewalChoice, RenewalDecision
 from governance import tasks
 from governance.models import (
     FindingStatus,
@@ -351,3 +352,80 @@ def test_concurrent_scans_take_each_step_once_and_end_like_one_scan(vendor_a, ve
     again = in_threads(lambda: run_escalations(now=later))
     assert again == [{"opened": 0, "resolved": 0, "escalated": 0}] * THREADS
     assert _state() == expected
+
+
+# ---- Renewal decisions nobody took --------------------------------------------------------------------
+
+
+def _escalated_reminder(contract, *, sent_at):
+    return NoticeReminder.objects.create(
+        contract=contract,
+        term_end=dt.date(2026, 6, 30),
+        notice_deadline=dt.date(2026, 4, 13),
+        stage="escalation",
+        due_on=dt.date(2026, 4, 10),
+        status=ReminderStatus.SENT,
+        sent_at=sent_at,
+    )
+
+
+def test_a_term_nobody_decided_on_climbs_the_contracts_path_until_decided(vendor_a, path, manager):
+    contract = factories.SOWFactory(vendor=vendor_a)
+    contract_path = path_with_levels(vendor=vendor_a, contract=contract, hours=(4, 8), name="SOW path")
+    reminder = _escalated_reminder(contract, sent_at=NOW)
+    # A stage that is not the escalation one, or a term already decided, opens nothing.
+    NoticeReminder.objects.create(
+        contract=contract,
+        term_end=reminder.term_end,
+        notice_deadline=reminder.notice_deadline,
+        stage="30",
+        due_on=dt.date(2026, 3, 14),
+        status=ReminderStatus.SENT,
+        sent_at=NOW - timedelta(days=27),
+    )
+
+    assert run_escalations(now=NOW + HOUR)["opened"] == 1
+    issue = Issue.objects.get(notice_reminder=reminder)
+    assert (issue.origin, issue.contract, issue.path, issue.level) == (
+        IssueOrigin.NOTICE,
+        contract,
+        contract_path,
+        1,
+    )
+    assert contract.reference in issue.title
+    assert run_escalations(now=NOW + HOUR)["opened"] == 0
+
+    run_escalations(now=NOW + 5 * HOUR)
+    issue.refresh_from_db()
+    assert issue.level == 2
+
+    RenewalDecision.objects.create(
+        contract=contract,
+        term_number=1,
+        term_end=reminder.term_end,
+        notice_deadline=reminder.notice_deadline,
+        decision=RenewalChoice.RENEGOTIATE,
+        rationale="Scope moves to the new MSA.",
+        decided_by=manager,
+    )
+    assert run_escalations(now=NOW + 6 * HOUR)["resolved"] == 1
+    issue.refresh_from_db()
+    assert issue.status == IssueStatus.RESOLVED
+    assert "renegotiate" in issue.resolution
+    assert run_escalations(now=NOW + 30 * HOUR) == {"opened": 0, "resolved": 0, "escalated": 0}
+
+
+def test_a_decided_term_opens_no_issue(vendor_a, path, manager):
+    contract = factories.SOWFactory(vendor=vendor_a)
+    reminder = _escalated_reminder(contract, sent_at=NOW)
+    RenewalDecision.objects.create(
+        contract=contract,
+        term_number=1,
+        term_end=reminder.term_end,
+        notice_deadline=reminder.notice_deadline,
+        decision=RenewalChoice.RENEW,
+        rationale="Performing well.",
+        decided_by=manager,
+    )
+    assert run_escalations(now=NOW + HOUR)["opened"] == 0
+    assert not Issue.objects.filter(origin=IssueOrigin.NOTICE).exists()

@@ -2,7 +2,9 @@
 
 Stages are days before the notice deadline (``CONTRACT_REMINDER_STAGES``, default 90, 60, 30 and 7)
 and reach the contract's owner; if nobody has decided by ``CONTRACT_REMINDER_ESCALATION_DAYS`` before
-the deadline, the escalation stage reaches the owner, the vendor's internal owner and every manager.
+the deadline, the escalation stage reaches the owner, the vendor's internal owner and every manager,
+and the governance escalation scan opens an issue for the undecided term that climbs the contract's
+escalation path until the decision is recorded.
 
 The ``NoticeReminder`` ledger holds one row per (contract, term end, stage), claimed by inserting it:
 the unique constraint lets exactly one run win, however many run at once. A run after downtime sends

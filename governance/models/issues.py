@@ -27,6 +27,7 @@ class IssueOrigin(models.TextChoices):
     RAISED = "raised", "Raised by a person"
     BREACH = "breach", "Breach left without response"
     FINDING = "finding", "Overdue audit finding"
+    NOTICE = "notice", "Renewal decision missing near the notice deadline"
 
 
 class Issue(models.Model):
@@ -60,6 +61,14 @@ class Issue(models.Model):
     )
     finding = models.OneToOneField(
         "governance.Finding", on_delete=models.CASCADE, null=True, blank=True, related_name="escalation_issue"
+    )
+    notice_reminder = models.OneToOneField(
+        "contracts.NoticeReminder",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="escalation_issue",
+        help_text="The reminder ledger's escalation row for a contract term nobody decided on.",
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     resolved_by = models.ForeignKey(

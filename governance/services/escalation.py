@@ -22,6 +22,8 @@ from django.utils import timezone
 
 from accounts.audit import audit_event
 from accounts.models import AuditEvent
+from contracts.models import NoticeReminder, ReminderStatus, RenewalDecision
+from contracts.services.reminders import ESCALATION
 from kpis.models import Breach, Dispute, DisputeStatus
 from kpis.selectors import AWAITING_RESPONSE
 
@@ -46,7 +48,7 @@ SEVERITIES = {value for value, _ in IssueSeverity.choices}
 
 def run_escalations(*, now: datetime) -> dict[str, int]:
     """One scan; returns how many issues it opened, resolved, and how many steps it took."""
-    opened = _open_for_breaches(now) + _open_for_findings(now)
+    opened = _open_for_breaches(now) + _open_for_findings(now) + _open_for_notices(now)
     resolved = _resolve_settled(now)
     steps = _escalate_due(now)
     return {"opened": opened, "resolved": resolved, "escalated": steps}
@@ -178,6 +180,64 @@ def _open_for_findings(now: datetime) -> int:
     return len(created)
 
 
+def _decision_for_term():
+    return RenewalDecision.objects.filter(contract=OuterRef("contract_id"), term_end=OuterRef("term_end"))
+
+
+@transaction.atomic
+def _open_for_notices(now: datetime) -> int:
+    """One issue per contract term whose reminders reached their escalation stage with no renewal decision.
+
+    The contracts app sends the staged reminders (it cannot see escalation paths); from the escalation
+    stage on, the term's decision climbs the contract's escalation path like any other issue.
+    """
+    candidates = _locked(
+        NoticeReminder.objects.filter(
+            stage=ESCALATION, status=ReminderStatus.SENT, escalation_issue__isnull=True
+        ).exclude(Exists(_decision_for_term()))
+    ).select_related("contract__vendor")
+    reminders = list(candidates.order_by("pk"))
+    taken = set(
+        Issue.objects.filter(notice_reminder__in=reminders).values_list("notice_reminder_id", flat=True)
+    )
+    reminders = [r for r in reminders if r.pk not in taken]
+    if not reminders:
+        return 0
+
+    def target(reminder):
+        contract = reminder.contract
+        return PathTarget(contract.vendor_id, contract.vendor.tier, contract.pk)
+
+    paths = escalation_paths_for(target(r) for r in reminders)
+    issues = [
+        Issue(
+            vendor_id=reminder.contract.vendor_id,
+            contract=reminder.contract,
+            title=f"No renewal decision for {reminder.contract.reference}"[:200],
+            description=(
+                f"Notice on {reminder.contract.reference} ({reminder.contract.title}) must be given by "
+                f"{reminder.notice_deadline:%d %b %Y}, or the term ending {reminder.term_end:%d %b %Y} "
+                "rolls over; nobody has recorded whether to renew, renegotiate or terminate."
+            ),
+            severity=IssueSeverity.HIGH,
+            origin=IssueOrigin.NOTICE,
+            raised_side=Side.INTERNAL,
+            raised_at=now,
+            path=paths[target(reminder)],
+            level=1,
+            level_started_at=reminder.sent_at or now,
+            notice_reminder=reminder,
+        )
+        for reminder in reminders
+    ]
+    created = Issue.objects.bulk_create(issues)
+    AuditEvent.objects.bulk_create(
+        audit_event(actor=None, action="governance.issue.raised", obj=issue, changes=raised_changes(issue))
+        for issue in created
+    )
+    return len(created)
+
+
 # ---- Closing issues whose cause went away -------------------------------------------------------------
 
 
@@ -191,6 +251,15 @@ def _settled_reason(issue: Issue) -> str | None:
         return f"Closed automatically: the breach is {breach.get_status_display().lower()}."
     if issue.origin == IssueOrigin.FINDING and issue.finding and issue.finding.status != FindingStatus.OPEN:
         return f"Closed automatically: the finding is {issue.finding.get_status_display().lower()}."
+    if issue.origin == IssueOrigin.NOTICE and issue.notice_reminder_id:
+        decision = RenewalDecision.objects.filter(
+            contract_id=issue.notice_reminder.contract_id, term_end=issue.notice_reminder.term_end
+        ).first()
+        if decision is not None:
+            return (
+                f"Closed automatically: the decision to {decision.get_decision_display().lower()} was "
+                f"recorded on {_local(decision.decided_at)}."
+            )
     return None
 
 
@@ -200,11 +269,16 @@ def _local(moment: datetime) -> str:
 
 @transaction.atomic
 def _resolve_settled(now: datetime) -> int:
-    settled = (Q(origin=IssueOrigin.BREACH) & ~Q(breach__status__in=AWAITING_RESPONSE)) | (
-        Q(origin=IssueOrigin.FINDING) & ~Q(finding__status=FindingStatus.OPEN)
+    decided = RenewalDecision.objects.filter(
+        contract=OuterRef("notice_reminder__contract_id"), term_end=OuterRef("notice_reminder__term_end")
+    )
+    settled = (
+        (Q(origin=IssueOrigin.BREACH) & ~Q(breach__status__in=AWAITING_RESPONSE))
+        | (Q(origin=IssueOrigin.FINDING) & ~Q(finding__status=FindingStatus.OPEN))
+        | (Q(origin=IssueOrigin.NOTICE) & Exists(decided))
     )
     candidates = _locked(Issue.objects.filter(settled, status=IssueStatus.OPEN)).select_related(
-        "breach", "finding"
+        "breach", "finding", "notice_reminder"
     )
     resolved, events = [], []
     for issue in candidates.order_by("pk"):
