@@ -60,7 +60,8 @@ def audit_event(*, actor, action: str, obj, changes: dict | None = None, note: s
         vendor_id=policy.vendor_id_of(obj),
         changes=changes,
         note=note,
-        internal_only=bool(changes) and set(changes) <= hidden,
+        internal_only=(bool(changes) and set(changes) <= hidden)
+        or bool(getattr(obj, "policy_internal_row", False)),
     )
 
 

@@ -146,8 +146,12 @@ class AuditEvent(models.Model):
 
     @classmethod
     def policy_vendor_q(cls, user):
-        """Vendor users never see events about internal-only fields."""
-        return Q(internal_only=False)
+        """Vendor users never see events about internal-only fields, nor events about rows of their own
+        vendor that the policy narrows away from them (documents not shared with the vendor, forums
+        they are not members of, …): the trail tells no more than the pages do."""
+        from . import policy
+
+        return Q(internal_only=False) & policy.narrowed_objects_q(user)
 
 
 class Invitation(models.Model):

@@ -19,8 +19,11 @@ a 404 rather than a 403 for them.
 """
 
 from enum import StrEnum
+from functools import cache
 
-from django.db.models import Model, QuerySet
+from django.apps import apps
+from django.db.models import CharField, Model, Q, QuerySet
+from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
 
 from .models import Role
@@ -85,6 +88,32 @@ def scope(user, queryset: QuerySet) -> QuerySet:
     if narrow is not None:
         queryset = queryset.filter(narrow(user))
     return queryset
+
+
+@cache
+def _narrowed_models() -> tuple:
+    """Vendor-scoped models that narrow what vendor users see of their own vendor's rows."""
+    return tuple(
+        model
+        for model in apps.get_models()
+        if vendor_path(model) is not None
+        and getattr(model, "policy_vendor_q", None) is not None
+        and model._meta.label_lower != "accounts.auditevent"
+    )
+
+
+def narrowed_objects_q(user) -> Q:
+    """For rows that point at objects by type and id (the audit trail): only objects of narrowed models
+    that ``user`` may see."""
+    condition = Q()
+    for model in _narrowed_models():
+        visible = (
+            scope(user, model._default_manager.all())
+            .annotate(visible_id=Cast("pk", CharField()))
+            .values("visible_id")
+        )
+        condition &= ~Q(object_type=model._meta.label_lower) | Q(object_id__in=visible)
+    return condition
 
 
 def get_visible_or_404(user, queryset: QuerySet, **lookup) -> Model:

@@ -106,6 +106,8 @@ class CommentForm(StepForm):
 
 class EscalateForm(StepForm):
     note = _text("Why escalate now (optional)", rows=2, required=False)
+    # The level the person saw: a second click, or a colleague's escalation meanwhile, moves nothing.
+    from_level = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
 
 class ResolveForm(StepForm):

@@ -373,12 +373,17 @@ def _events_from_audit(rows: list[AuditEvent], now: datetime) -> list[dict]:
             payload = payload if dispute else None
         if payload is None:
             continue
-        payload["note"] = row.note
+        # A breach's trail notes are the thread both sides read, and the scan's own notes say what
+        # happened; a person's note on a governance step (why an issue was escalated by hand) is not
+        # shown to the vendor on the pages, so it stays out of the payload.
+        personal = row.object_type.startswith("governance.") and row.actor_id is not None
+        payload["note"] = "" if personal else row.note
         specs.append(
             {
                 "event_id": f"audit-{row.pk}",
                 "event_type": AUDIT_EVENTS[row.action],
-                "vendor_id": row.vendor_id,
+                # An internal-only trail row reaches internal subscribers only (see owner_sees).
+                "vendor_id": None if row.internal_only else row.vendor_id,
                 "occurred_at": row.occurred_at,
                 "payload": _plain(payload),
                 "created_at": now,

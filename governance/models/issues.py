@@ -95,6 +95,16 @@ class Issue(models.Model):
     def __str__(self):
         return self.title
 
+    @classmethod
+    def policy_vendor_q(cls, user):
+        """An undecided renewal is the client's own position: vendor users never see those issues."""
+        return ~Q(origin=IssueOrigin.NOTICE)
+
+    @property
+    def policy_internal_row(self) -> bool:
+        """Trail rows about this issue are internal-only (see ``policy_vendor_q``)."""
+        return self.origin == IssueOrigin.NOTICE
+
     @property
     def is_open(self) -> bool:
         return self.status == IssueStatus.OPEN
@@ -122,6 +132,10 @@ class IssueEscalation(models.Model):
     def __str__(self):
         return f"{self.issue} → level {self.level}"
 
+    @classmethod
+    def policy_vendor_q(cls, user):
+        return ~Q(issue__origin=IssueOrigin.NOTICE)
+
 
 class IssueComment(models.Model):
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="comments")
@@ -139,3 +153,11 @@ class IssueComment(models.Model):
 
     def __str__(self):
         return f"Comment by {self.author} on {self.issue}"
+
+    @classmethod
+    def policy_vendor_q(cls, user):
+        return ~Q(issue__origin=IssueOrigin.NOTICE)
+
+    @property
+    def policy_internal_row(self) -> bool:
+        return self.issue.policy_internal_row

@@ -126,12 +126,20 @@ def issue_comment(*, issue: Issue, actor, body: str, now: datetime | None = None
 
 
 @transaction.atomic
-def issue_escalate(*, issue: Issue, actor, note: str = "", now: datetime | None = None) -> IssueEscalation:
-    """Move the issue up one level now; the next level's clock starts from this moment."""
+def issue_escalate(
+    *, issue: Issue, actor, note: str = "", from_level: int | None = None, now: datetime | None = None
+) -> IssueEscalation:
+    """Move the issue up one level now; the next level's clock starts from this moment.
+
+    ``from_level`` is the level the person saw: if the issue has moved since (a second click, a
+    colleague, the scheduled scan), nothing happens.
+    """
     now = now or timezone.now()
     if not issue_step_permitted(issue=issue, actor=actor, step="escalate"):
         raise PermissionDenied("Only the client's managers escalate an issue by hand.")
     issue = _locked_open(issue)
+    if from_level is not None and issue.level != from_level:
+        raise ValidationError(f"The issue is at level {issue.level} already; it was not escalated again.")
     following = (
         [lvl.level for lvl in issue.path.levels.all() if lvl.level > issue.level] if issue.path else []
     )

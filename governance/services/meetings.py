@@ -179,6 +179,8 @@ def meeting_reschedule(
 def meeting_record(*, meeting: Meeting, actor, minutes: str, present, now: datetime | None = None) -> Meeting:
     """Record the minutes and who was there: every forum member is marked present or absent."""
     require_client(actor, meeting, "Only the client's managers may record minutes.")
+    # One recording at a time: two people saving the first minutes at once take turns.
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError("This meeting was cancelled; there are no minutes to record.")
     existing = {a.person_id: a for a in Attendance.objects.filter(meeting=meeting)}

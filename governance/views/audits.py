@@ -142,7 +142,7 @@ def finding_edit(request, finding_pk):
 
 def _issue_url(issue) -> str | None:
     try:
-        return reverse("issues:detail", kwargs={"pk": issue.pk})
+        return reverse("issues:detail", kwargs={"issue_pk": issue.pk})
     except NoReverseMatch:
         return None
 

@@ -88,6 +88,8 @@ def _render_issue(request, issue: Issue, *, bound=None, bound_step=None, status=
     now = timezone.now()
     allowed = services.issue_allowed_steps(issue=issue, actor=request.user)
     forms = {step: STEP_FORMS[step](step=step) for step in allowed}
+    if "escalate" in forms:
+        forms["escalate"].initial["from_level"] = issue.level
     if bound is not None:
         forms[bound_step] = bound
     context = {
@@ -110,7 +112,9 @@ def _run_step(step: str, issue: Issue, actor, data: dict):
     if step == "comment":
         return services.issue_comment(issue=issue, actor=actor, body=data["body"])
     if step == "escalate":
-        return services.issue_escalate(issue=issue, actor=actor, note=data["note"])
+        return services.issue_escalate(
+            issue=issue, actor=actor, note=data["note"], from_level=data.get("from_level")
+        )
     return services.issue_resolve(issue=issue, actor=actor, resolution=data["resolution"])
 
 

@@ -442,7 +442,10 @@ def events_from_audit(rows: list[AuditEvent]) -> list[Event]:
             event.audiences = event.audiences - {VENDOR}
         event.audit_event_id = row.pk
         event.actor_id = row.actor_id
-        event.body = event.body or row.note
+        if VENDOR not in event.audiences or not row.action.startswith("governance."):
+            # A manager's note on a governance step (why an issue was escalated by hand …) is not
+            # shown to the vendor on the pages, so it is not sent to the vendor either.
+            event.body = event.body or row.note
         events.append(event)
     return events
 
