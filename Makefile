@@ -50,7 +50,7 @@ run: venv
 	$(EMBEDDED) $(MANAGE) seed_demo
 	$(EMBEDDED) $(MANAGE) evaluate_slas
 	$(EMBEDDED) $(MANAGE) collectstatic --noinput --verbosity 0
-	$(EMBEDDED) $(MANAGE) run_portal
+	$(EMBEDDED) PORTAL_URL=$(or $(PORTAL_URL),http://127.0.0.1:$(or $(PORT),8000)) $(MANAGE) run_portal
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
