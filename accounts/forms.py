@@ -4,9 +4,18 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AdminUserCreationForm, AuthenticationForm, UserChangeForm
+from django.core.exceptions import ValidationError
 from django.views.decorators.debug import sensitive_variables
 
 from .models import Role, User
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, *, field_names: dict | None = None) -> None:
+    """Put a service's ValidationError on the form: under its field where the form has one (through
+    ``field_names`` where the service names it differently), else above the form."""
+    for name, messages in error.update_error_dict({}).items():
+        name = (field_names or {}).get(name, name)
+        form.add_error(name if name in form.fields else None, messages)
 
 
 class LoginForm(AuthenticationForm):

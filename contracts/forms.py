@@ -1,20 +1,10 @@
 """Forms of the contract pages: deliverable actions, documents, renewal decisions, filters."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from .models import DeliverableStatus, RenewalChoice
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its fields where they exist, else above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
 
 
 class DeliverForm(forms.Form):

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.files import download_response
+from accounts.forms import add_service_errors
 
 from . import services
 from .forms import (
@@ -24,7 +25,6 @@ from .forms import (
     RejectForm,
     RenewalDecisionForm,
     SnoozeForm,
-    add_service_errors,
 )
 from .models import Contract
 from .selectors_lifecycle import (

@@ -20,15 +20,6 @@ class ServiceLevelChoiceField(forms.ModelChoiceField):
         return f"{obj.metric.name} — {obj.contract.reference} ({obj.metric.unit}, {period})"
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its fields where they exist, else above the form."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for name, messages in error.message_dict.items():
-        form.add_error(name if name in form.fields else None, messages)
-
-
 class MeasurementForm(forms.Form):
     """One figure for one service level and day, with an optional evidence file."""
 

@@ -31,6 +31,7 @@ from vendors.models import Vendor, VendorStatus, VendorTier
 
 from ..models import DEFAULT_REVIEW_MONTHS, Meeting, Review, ReviewCadence, ReviewScore, ReviewStatus, Side
 from . import review_feed
+from .relationship import required_text
 
 CATEGORIES = tuple(MetricCategory.values)
 DEFAULT_LEAD_DAYS = ReviewCadence._meta.get_field("lead_days").default
@@ -367,13 +368,6 @@ def _record_scores(review: Review, *, side: str, scores: dict[str, Decimal], com
     )
 
 
-def _text(value: str, field: str, what: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: f"Write the {what}."})
-    return value
-
-
 def _scores_changes(side: str, scores: dict[str, Decimal]) -> dict:
     return {f"{side}_score_{category}": [None, str(scores[category])] for category in CATEGORIES}
 
@@ -391,7 +385,7 @@ def review_self_assess(
     """The vendor scores every category and writes its self-assessment."""
     _check(review, actor, Step.SELF_ASSESS)
     cleaned = clean_scores(scores)
-    text = _text(text, "text", "self-assessment")
+    text = required_text(text, "text", "Write the self-assessment.")
     now = now or timezone.now()
     _advance(
         review,
@@ -419,7 +413,7 @@ def review_assess(
     """The manager scores every category and writes the assessment."""
     _check(review, actor, Step.ASSESS)
     cleaned = clean_scores(scores)
-    text = _text(text, "text", "assessment")
+    text = required_text(text, "text", "Write the assessment.")
     now = now or timezone.now()
     _advance(
         review,
@@ -445,7 +439,7 @@ def review_record_meeting(
 ) -> Review:
     """The manager records the review meeting; the review then waits for both signatures."""
     _check(review, actor, Step.RECORD_MEETING)
-    notes = _text(notes, "notes", "notes of the review meeting")
+    notes = required_text(notes, "notes", "Write the notes of the review meeting.")
     if meeting is not None and not meetings_for_review(review).filter(pk=meeting.pk).exists():
         raise ValidationError({"meeting": "Choose a meeting of this vendor's forums."})
     _advance(

@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import policy
+from accounts.forms import add_service_errors
 from kpis import periods
 
 from ..forms_actions import ActionCreateForm, ActionFilterForm, ActionForm, ActionNoteForm, ActionStatusForm
@@ -19,7 +20,6 @@ from ..models import ActionItem, Decision, Meeting
 from ..selectors_actions import action_for_user, action_list_for_user, action_notes
 from ..services import actions as services
 from ..services.relationship import acts_for_client
-from .service_errors import add_service_errors
 
 PAGE_SIZE = 25
 DEFAULT_DUE_DAYS = 14

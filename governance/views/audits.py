@@ -12,8 +12,8 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.files import download_response
+from accounts.forms import add_service_errors
 from kpis import periods
-from kpis.forms_measurements import add_service_errors
 
 from ..forms_audits import (
     AuditFilterForm,

@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import policy
+from accounts.forms import add_service_errors
 
 from ..forms_decisions import DecisionFilterForm, DecisionForm
 from ..forms_meetings import VendorPickForm, vendor_from_query
 from ..models import ActionItem, Decision, Meeting
 from ..selectors_actions import decision_for_user, decision_links, decision_list_for_user
 from ..services import decisions as services
-from .service_errors import add_service_errors
 
 PAGE_SIZE = 25
 

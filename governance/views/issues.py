@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import policy
+from accounts.forms import add_service_errors
 from accounts.trail import object_trail_for_user
 from vendors.models import Vendor
 
@@ -71,17 +72,11 @@ def issue_raise(request):
                 severity=data["severity"],
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, "Issue raised; its escalation clock is running.")
             return redirect("issues:detail", issue_pk=issue.pk)
     return render(request, "governance/issues/issue_form.html", {"form": form})
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    """A service's refusal under the form field it is about, when the form has one."""
-    for field, errors in error.update_error_dict({}).items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _render_issue(request, issue: Issue, *, bound=None, bound_step=None, status=200):
@@ -135,7 +130,7 @@ def issue_step(request, issue_pk, step):
         _run_step(step, issue, request.user, form.cleaned_data)
     except ValidationError as error:
         if hasattr(error, "error_dict"):
-            _add_service_errors(form, error)
+            add_service_errors(form, error)
             return _render_issue(request, issue, bound=form, bound_step=step)
         messages.error(request, " ".join(error.messages))
         return redirect("issues:detail", issue_pk=issue.pk)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import policy
+from accounts.forms import add_service_errors
 
 from ..forms_meetings import (
     AgendaItemForm,
@@ -26,7 +27,6 @@ from ..selectors_meetings import forum_for_user, meeting_for_user, meeting_page
 from ..services import agenda as agenda_services
 from ..services import meetings as services
 from ..services.relationship import acts_for_client
-from .service_errors import add_service_errors
 
 TEMPLATE = "governance/meetings/meeting_detail.html"
 

@@ -10,6 +10,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import policy
+from accounts.forms import add_service_errors
 from vendors.models import Vendor
 
 from ..forms_raci import RoleAssignmentForm
@@ -48,12 +49,6 @@ def raci_matrix(request, vendor_pk):
     return render(request, "governance/raci/raci_matrix.html", context)
 
 
-def _add_service_errors(form, error: ValidationError) -> None:
-    for field, errors in error.update_error_dict({}).items():
-        field = HOLDER_FIELDS.get(field, field)
-        form.add_error(field if field in form.fields else None, errors)
-
-
 def _require_editor(user) -> None:
     if not services.raci_can_edit(user):
         raise PermissionDenied
@@ -73,7 +68,7 @@ def raci_add(request, vendor_pk):
                 actor=request.user, vendor=vendor, **form.service_kwargs()
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error, field_names=HOLDER_FIELDS)
         else:
             messages.success(
                 request,
@@ -101,7 +96,7 @@ def raci_edit(request, role_assignment_pk):
                 assignment=assignment, actor=request.user, **form.service_kwargs()
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            add_service_errors(form, error, field_names=HOLDER_FIELDS)
         else:
             messages.success(request, "Role assignment saved.")
             return redirect("raci:matrix", vendor_pk=vendor.pk)

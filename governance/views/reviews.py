@@ -10,8 +10,8 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from accounts import policy
+from accounts.forms import add_service_errors
 from kpis import periods
-from kpis.forms_measurements import add_service_errors
 
 from ..forms_reviews import STEP_FORMS, CadenceForm, ReviewFilterForm, ReviewOpenForm
 from ..models import Review, ReviewStatus

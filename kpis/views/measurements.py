@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from accounts import policy
 from accounts.files import download_response
+from accounts.forms import add_service_errors
 from accounts.policy import Action
 from vendors.models import Vendor
 
@@ -27,7 +28,6 @@ from ..forms_measurements import (
     ReviewForm,
     UploadForm,
     ValidationFilterForm,
-    add_service_errors,
 )
 from ..models import (
     Aggregation,

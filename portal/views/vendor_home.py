@@ -4,7 +4,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
@@ -29,9 +28,3 @@ def vendor_member_required(view):
 @vendor_member_required
 def vendor_home(request):
     return render(request, "portal/vendor_home/home.html", vendor_home_for_user(user=request.user))
-
-
-def add_service_errors(form, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: under its field when the form has one."""
-    for field, errors in exc.update_error_dict({}).items():
-        form.add_error(field if field in form.fields else None, errors)

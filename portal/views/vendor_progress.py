@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import policy
+from accounts.forms import add_service_errors
 from governance.forms import ProgressUpdateForm
 from governance.models import ProgressUpdate
 from governance.services import (
@@ -19,7 +20,7 @@ from governance.services import (
 )
 
 from ..selectors.vendor_home import own_vendor, progress_updates_for_user
-from .vendor_home import add_service_errors, vendor_member_required
+from .vendor_home import vendor_member_required
 
 PAGE_SIZE = 12
 

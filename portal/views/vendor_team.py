@@ -6,11 +6,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import policy, services
-from accounts.forms import InvitationForm
+from accounts.forms import InvitationForm, add_service_errors
 from accounts.models import Invitation, User
 
 from ..selectors.vendor_home import own_vendor, vendor_team_for_user
-from .vendor_home import add_service_errors, vendor_member_required
+from .vendor_home import vendor_member_required
 
 
 def _require_manage_users(user, obj_or_model) -> None:
