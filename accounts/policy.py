@@ -12,6 +12,8 @@ declare how they hang off a vendor:
 - ``policy_vendor_actions``: actions vendor users may take on their own rows besides
   viewing (e.g. submitting measurements).
 - ``policy_internal_fields``: fields that never reach vendor users.
+- ``policy_refers_to_objects``: the rows point at other objects by type and id (the audit
+  trail); vendor users see only rows about objects the policy lets them see.
 
 Internal roles see every row. Vendor users see only their own vendor's rows; a row of
 another vendor is simply not in their querysets, so every lookup through ``scope`` is
@@ -73,6 +75,15 @@ def vendor_path(model) -> str | None:
     return getattr(model, "policy_vendor_path", None)
 
 
+def _refers_to_objects(model) -> bool:
+    return getattr(model, "policy_refers_to_objects", False)
+
+
+def is_narrowed(model) -> bool:
+    """Vendor users see only part of their own vendor's rows of this model."""
+    return getattr(model, "policy_vendor_q", None) is not None or _refers_to_objects(model)
+
+
 def scope(user, queryset: QuerySet) -> QuerySet:
     """The rows of ``queryset`` this user may see."""
     if not _is_active_user(user) or not role_allows(user, Action.VIEW):
@@ -87,6 +98,8 @@ def scope(user, queryset: QuerySet) -> QuerySet:
     narrow = getattr(model, "policy_vendor_q", None)
     if narrow is not None:
         queryset = queryset.filter(narrow(user))
+    if _refers_to_objects(model):
+        queryset = queryset.filter(narrowed_objects_q(user))
     return queryset
 
 
@@ -98,7 +111,7 @@ def _narrowed_models() -> tuple:
         for model in apps.get_models()
         if vendor_path(model) is not None
         and getattr(model, "policy_vendor_q", None) is not None
-        and model._meta.label_lower != "accounts.auditevent"
+        and not _refers_to_objects(model)
     )
 
 
@@ -154,9 +167,8 @@ def can(user, action: Action, obj_or_model) -> bool:
         return True
     if vendor_id_of(obj_or_model) != user.vendor_id:
         return False
-    narrow = getattr(model, "policy_vendor_q", None)
-    if narrow is not None:
-        return model._default_manager.filter(pk=obj_or_model.pk).filter(narrow(user)).exists()
+    if is_narrowed(model):
+        return scope(user, model._default_manager.filter(pk=obj_or_model.pk)).exists()
     return True
 
 

@@ -22,7 +22,7 @@ contract_urls = (
 
 urlpatterns = [
     path("healthz", portal_views.healthz, name="healthz"),
-    path("", include("portal.urls")),
+    path("", include("portal.urls.dashboard")),
     path("accounts/", include("accounts.urls")),
     path("vendors/", include(vendor_urls)),
     path("contracts/", include(contract_urls)),
@@ -37,10 +37,10 @@ urlpatterns = [
     path("audits/", include("governance.urls.audits")),
     path("calendar/", include("governance.urls.calendar")),
     path("raci/", include("governance.urls.raci")),
-    path("audit-trail/", include("portal.urls_audit")),
+    path("audit-trail/", include("portal.urls.audit_trail")),
     path("selection/", include("selection.urls")),
     path("notifications/", include("notifications.urls")),
-    path("vendor/", include("portal.vendor_urls")),
+    path("vendor/", include("portal.urls.vendor_home")),
     path("api/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -27,15 +27,14 @@ from .forms import (
     SnoozeForm,
 )
 from .models import Contract
-from .selectors_lifecycle import (
+from .selectors.deliverables import (
     deliverable_evidence_for_user,
     deliverable_for_user,
     deliverable_vendors_for_user,
     deliverables_for_user,
-    document_for_user,
-    documents_for_user,
     mark_overdue,
 )
+from .selectors.documents import document_for_user, documents_for_user
 
 PAGE_SIZE = 50
 

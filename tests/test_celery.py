@@ -12,9 +12,9 @@ import redis
 from django.conf import settings
 from django.db import transaction
 
+from accounts.queue import enqueue_on_commit
 from config.celery import app as celery_app
 from portal.models import HeartbeatRun
-from portal.queue import enqueue_on_commit
 from portal.tasks import heartbeat, ping
 
 BASE_DIR = Path(settings.BASE_DIR)

@@ -6,7 +6,7 @@ import pytest
 
 from contracts.dates import add_months, key_dates, last_working_day, term_end
 from contracts.models import ContractStatus, RenewalType
-from contracts.selectors import contracts_with_upcoming_dates
+from contracts.selectors.renewals import contracts_with_upcoming_dates
 from tests import factories
 
 D = dt.date

@@ -23,8 +23,8 @@ from kpis.models import (
     Scorecard,
     ServiceLevelResult,
 )
-from kpis.selectors import breach_list_for_user
-from kpis.selectors_measurements import validation_queue_for_user
+from kpis.selectors.breaches import breach_list_for_user
+from kpis.selectors.measurements import validation_queue_for_user
 from portal.selectors.dashboard import dashboard_summary_for_user, open_breach_summary
 from tests import factories
 from tests.factories_governance_portal import ActionItemFactory, ReviewFactory

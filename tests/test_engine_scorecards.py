@@ -10,7 +10,7 @@ from kpis import services
 from kpis.engine import run_evaluation
 from kpis.models import Measurement, MeasurementPeriod, MetricCategory, Outcome, Scorecard, ScoringScheme
 from kpis.scoring import DEFAULT_BANDS, active_scheme, scoring_scheme_create
-from kpis.selectors import scorecard_explanation
+from kpis.selectors.scorecards import scorecard_explanation
 from tests.factories import SOWFactory
 from tests.test_engine import JAN, D, at, make_sl, measure
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from kpis import services
 from kpis.engine import run_evaluation
 from kpis.models import MetricCategory, Outcome, Scorecard, ServiceLevelKind, ServiceLevelResult
-from kpis.selectors import scorecard_explanation
+from kpis.selectors.scorecards import scorecard_explanation
 from tests import factories
 from tests.test_engine import at, make_sl, measure
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts import policy
 from accounts.audit import audited_create, audited_delete, audited_update
 from accounts.models import AuditEvent
+from accounts.queue import enqueue_on_commit
 from contracts.dates import contract_key_dates
 from contracts.models import Contract, ContractStatus, RenewalType
 from governance.models import Issue, Review, Side
@@ -160,10 +161,8 @@ def _active_subscriptions() -> list[WebhookSubscription]:
 
 
 def _queue_deliveries(delivery_ids: list[int]) -> None:
-    from ..tasks import webhook_deliver
-
     for delivery_id in delivery_ids:
-        transaction.on_commit(lambda delivery_id=delivery_id: webhook_deliver.delay(delivery_id))
+        enqueue_on_commit("api.tasks.webhook_deliver", delivery_id)
 
 
 def _record_events(specs: list[dict], subscriptions) -> list[int]:

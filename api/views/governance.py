@@ -17,8 +17,8 @@ from governance.services import issues as issue_services
 from vendors.models import Vendor
 
 from ..exceptions import Conflict
-from ..filters_governance import ActionItemFilter, IssueFilter
-from ..serializers_governance import (
+from ..filters.governance import ActionItemFilter, IssueFilter
+from ..serializers.governance import (
     ActionItemCreateSerializer,
     ActionItemSerializer,
     ActionNoteCreateSerializer,

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..models import ApiToken
-from ..serializers import MeSerializer
+from ..serializers.me import MeSerializer
 
 
 class MeView(APIView):

@@ -11,8 +11,8 @@ from accounts import policy
 from kpis.models import Measurement
 
 from ..exceptions import Conflict, PayloadTooLarge, error_body, flatten
-from ..filters import MeasurementFilter
-from ..serializers import (
+from ..filters.measurements import MeasurementFilter
+from ..serializers.measurements import (
     BatchItemSerializer,
     BatchResultSerializer,
     BatchSerializer,

@@ -5,11 +5,13 @@ from rest_framework import exceptions, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from kpis import selectors, services
+from kpis import services
 from kpis.models import Scorecard, ServiceLevelResult
+from kpis.selectors import breaches as breach_selectors
+from kpis.selectors import scorecards as scorecard_selectors
 
-from ..filters import BreachFilter, ResultFilter, ScorecardFilter
-from ..serializers import (
+from ..filters.outcomes import BreachFilter, ResultFilter, ScorecardFilter
+from ..serializers.outcomes import (
     BreachAcknowledgeSerializer,
     BreachDisputeSerializer,
     BreachRespondSerializer,
@@ -50,7 +52,7 @@ class BreachViewSet(ScopedReadOnlyViewSet):
 
     def get_queryset(self):
         # Scoped by the selector, with has_open_dispute and is_overdue annotated.
-        return selectors.breach_list_for_user(user=self.request.user, status="all")
+        return breach_selectors.breach_list_for_user(user=self.request.user, status="all")
 
     def _step(self, request, step: str, serializer_class, perform):
         breach = self.get_object()
@@ -125,5 +127,5 @@ class ScorecardViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def explanation(self, request, pk=None):
         scorecard = self.get_object()
-        explanation = selectors.scorecard_explanation(scorecard=scorecard, user=request.user)
+        explanation = scorecard_selectors.scorecard_explanation(scorecard=scorecard, user=request.user)
         return Response(ScorecardExplanationSerializer(explanation).data)

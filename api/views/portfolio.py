@@ -6,8 +6,8 @@ from contracts.models import Contract
 from kpis.models import ServiceLevel
 from vendors.models import Vendor
 
-from ..filters import ContractFilter, ServiceLevelFilter, VendorFilter
-from ..serializers import ContractSerializer, ServiceLevelSerializer, VendorSerializer
+from ..filters.portfolio import ContractFilter, ServiceLevelFilter, VendorFilter
+from ..serializers.portfolio import ContractSerializer, ServiceLevelSerializer, VendorSerializer
 from .base import ScopedReadOnlyViewSet
 
 

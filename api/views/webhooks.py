@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from accounts import policy
 
 from ..models import WebhookDelivery, WebhookSubscription
-from ..serializers import (
+from ..serializers.webhooks import (
     WebhookDeliverySerializer,
     WebhookSubscriptionCreatedSerializer,
     WebhookSubscriptionSerializer,

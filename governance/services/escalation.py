@@ -25,7 +25,7 @@ from accounts.models import AuditEvent
 from contracts.models import NoticeReminder, ReminderStatus, RenewalDecision
 from contracts.services.reminders import ESCALATION
 from kpis.models import Breach, Dispute, DisputeStatus
-from kpis.selectors import AWAITING_RESPONSE
+from kpis.selectors.scorecards import AWAITING_RESPONSE
 
 from ..models import (
     EscalationLevel,
@@ -38,7 +38,7 @@ from ..models import (
     IssueStatus,
     Side,
 )
-from ..selectors_issues import PathTarget, escalation_paths_for, pending_steps
+from ..selectors.issues import PathTarget, escalation_paths_for, pending_steps
 from .issues import raised_changes
 
 # No level is shorter than an hour (a database constraint), so younger clocks need no look.

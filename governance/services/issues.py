@@ -13,7 +13,7 @@ from contracts.models import Contract
 from vendors.models import Vendor
 
 from ..models import Issue, IssueComment, IssueEscalation, IssueOrigin, IssueSeverity, IssueStatus, Side
-from ..selectors_issues import escalation_path_for
+from ..selectors.issues import escalation_path_for
 
 TEXT_LIMIT = 5000
 # The steps of an issue page, and who may take them.

@@ -14,10 +14,10 @@ from accounts import policy
 from accounts.forms import add_service_errors
 from kpis import periods
 
-from ..forms_actions import ActionCreateForm, ActionFilterForm, ActionForm, ActionNoteForm, ActionStatusForm
-from ..forms_meetings import VendorPickForm, vendor_from_query
+from ..forms.actions import ActionCreateForm, ActionFilterForm, ActionForm, ActionNoteForm, ActionStatusForm
+from ..forms.meetings import VendorPickForm, vendor_from_query
 from ..models import ActionItem, Decision, Meeting
-from ..selectors_actions import action_for_user, action_list_for_user, action_notes
+from ..selectors.actions import action_for_user, action_list_for_user, action_notes
 from ..services import actions as services
 from ..services.relationship import acts_for_client
 

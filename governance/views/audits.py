@@ -15,7 +15,7 @@ from accounts.files import download_response
 from accounts.forms import add_service_errors
 from kpis import periods
 
-from ..forms_audits import (
+from ..forms.audits import (
     AuditFilterForm,
     AuditForm,
     EvidenceForm,
@@ -25,7 +25,7 @@ from ..forms_audits import (
     VerifyForm,
 )
 from ..models import Audit, Finding, FindingStatus
-from ..selectors_audits import (
+from ..selectors.audits import (
     audit_for_user,
     audit_list_for_user,
     finding_escalation_issue,

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from .. import ical
 from ..models import CalendarFeed
-from ..selectors_calendar import calendar_events_for_user
+from ..selectors.calendar import calendar_events_for_user
 from ..services import calendar as services
 
 # The new key waits in the session between the POST that issues it and the page that shows it once.

@@ -12,10 +12,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts import policy
 from accounts.forms import add_service_errors
 
-from ..forms_decisions import DecisionFilterForm, DecisionForm
-from ..forms_meetings import VendorPickForm, vendor_from_query
+from ..forms.decisions import DecisionFilterForm, DecisionForm
+from ..forms.meetings import VendorPickForm, vendor_from_query
 from ..models import ActionItem, Decision, Meeting
-from ..selectors_actions import decision_for_user, decision_links, decision_list_for_user
+from ..selectors.actions import decision_for_user, decision_links, decision_list_for_user
 from ..services import decisions as services
 
 PAGE_SIZE = 25

@@ -12,9 +12,9 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts import policy
 from accounts.forms import add_service_errors
 
-from ..forms_meetings import ForumForm, VendorPickForm, vendor_from_query
+from ..forms.meetings import ForumForm, VendorPickForm, vendor_from_query
 from ..models import Forum
-from ..selectors_meetings import forum_for_user, forum_list_for_user, forum_page
+from ..selectors.meetings import forum_for_user, forum_list_for_user, forum_page
 from ..services import forums as services
 from ..services.meetings import next_meeting_slot
 

@@ -15,9 +15,9 @@ from accounts.forms import add_service_errors
 from accounts.trail import object_trail_for_user
 from vendors.models import Vendor
 
-from ..forms_issues import STEP_FORMS, IssueFilterForm, IssueRaiseForm
+from ..forms.issues import STEP_FORMS, IssueFilterForm, IssueRaiseForm
 from ..models import Issue
-from ..selectors_issues import clock_for, issue_case_for_user, issue_for_user, issue_list_for_user
+from ..selectors.issues import clock_for, issue_case_for_user, issue_for_user, issue_list_for_user
 from ..services import issues as services
 
 PAGE_SIZE = 25

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts import policy
 from accounts.forms import add_service_errors
 
-from ..forms_meetings import (
+from ..forms.meetings import (
     AgendaItemForm,
     AgendaMoveForm,
     CancelMeetingForm,
@@ -23,7 +23,7 @@ from ..forms_meetings import (
     MeetingRecordForm,
 )
 from ..models import AgendaItem, MeetingStatus
-from ..selectors_meetings import forum_for_user, meeting_for_user, meeting_page
+from ..selectors.meetings import forum_for_user, meeting_for_user, meeting_page
 from ..services import agenda as agenda_services
 from ..services import meetings as services
 from ..services.relationship import acts_for_client

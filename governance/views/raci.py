@@ -13,8 +13,8 @@ from accounts import policy
 from accounts.forms import add_service_errors
 from vendors.models import Vendor
 
-from ..forms_raci import RoleAssignmentForm
-from ..selectors_raci import (
+from ..forms.raci import RoleAssignmentForm
+from ..selectors.raci import (
     raci_matrix_for_user,
     raci_overview_rows,
     raci_overview_vendors,

@@ -13,9 +13,9 @@ from accounts import policy
 from accounts.forms import add_service_errors
 from kpis import periods
 
-from ..forms_reviews import STEP_FORMS, CadenceForm, ReviewFilterForm, ReviewOpenForm
+from ..forms.reviews import STEP_FORMS, CadenceForm, ReviewFilterForm, ReviewOpenForm
 from ..models import Review, ReviewStatus
-from ..selectors_reviews import (
+from ..selectors.reviews import (
     review_averages,
     review_for_user,
     review_history,

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from celery import current_app
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -177,9 +178,7 @@ def _queue_if_evaluated(*, service_level: ServiceLevel, measured_on: date, now: 
 
 def request_evaluation() -> None:
     """Ask the engine to run; queued with transaction.on_commit by the writes above."""
-    from ..tasks import evaluate_due
-
-    evaluate_due.delay()
+    current_app.tasks["kpis.tasks.evaluate_due"].delay()
 
 
 @transaction.atomic

@@ -19,7 +19,7 @@ from accounts import policy
 from accounts.exports import FORMATS, Column, export_response
 
 from .. import services
-from ..forms_breaches import (
+from ..forms.breaches import (
     AcceptResponseForm,
     AcknowledgeForm,
     BreachFilterForm,
@@ -31,14 +31,14 @@ from ..forms_breaches import (
     RespondForm,
     WaiveForm,
 )
-from ..selectors import (
-    DEFAULT_BREACH_SORT,
+from ..selectors.breaches import (
     BreachCase,
     breach_case_for_user,
     breach_for_user,
     breach_is_overdue,
     breach_list_for_user,
 )
+from ..selectors.scorecards import DEFAULT_BREACH_SORT
 
 PAGE_SIZE = 25
 RESULTS_TARGET = "breach-results"

@@ -18,7 +18,7 @@ from accounts.policy import Action
 from vendors.models import Vendor
 
 from .. import periods, services
-from ..forms_measurements import (
+from ..forms.measurements import (
     CorrectionForm,
     DisputeResolveForm,
     EvidenceForm,
@@ -38,7 +38,7 @@ from ..models import (
     MeasurementUpload,
     UploadStatus,
 )
-from ..selectors_measurements import (
+from ..selectors.measurements import (
     OPEN_DISPUTES_SHOWN,
     evidence_for_user,
     figure_disputes,

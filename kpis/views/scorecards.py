@@ -10,8 +10,8 @@ from django.utils import timezone
 from accounts import policy
 from accounts.exports import FORMATS, Column, export_response
 
-from ..forms_breaches import ScorecardFilterForm
-from ..selectors import (
+from ..forms.breaches import ScorecardFilterForm
+from ..selectors.scorecards import (
     result_figures_for_user,
     result_for_user,
     scorecard_explanation,

@@ -99,7 +99,7 @@ class Visibility:
             return True
         if policy.vendor_path(model) is None or vendor_of[pk] != user.vendor_id:
             return False
-        if getattr(model, "policy_vendor_q", None) is None:
+        if not policy.is_narrowed(model):
             return True
         key = (model, user.pk)
         if key not in self._narrowed:

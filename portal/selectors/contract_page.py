@@ -7,7 +7,8 @@ from datetime import date
 from accounts import policy
 from contracts.hierarchy import ContractTree, contract_tree_for_user, descendant_ids_sql, hierarchy_warnings
 from contracts.models import Contract
-from contracts.selectors_lifecycle import DocumentHistory, RenewalPanel, documents_for_user, renewal_panel
+from contracts.selectors.documents import DocumentHistory, documents_for_user
+from contracts.selectors.renewals import RenewalPanel, renewal_panel
 from kpis.models import ServiceLevel
 
 

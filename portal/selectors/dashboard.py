@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from accounts import policy
 from contracts.models import Contract, ContractStatus
-from contracts.selectors import UpcomingContract, contracts_with_upcoming_dates
+from contracts.selectors.renewals import UpcomingContract, contracts_with_upcoming_dates
 from governance.models import ACTION_OPEN_STATUSES, ActionItem, Review, ReviewStatus, Side
 from kpis.models import (
     Breach,
@@ -30,8 +30,8 @@ from kpis.models import (
     ServiceLevel,
 )
 from kpis.models.results import OPEN_BREACH_STATUSES
-from kpis.selectors import BREACH_AGES
-from kpis.selectors_measurements import validation_queue_for_user
+from kpis.selectors.measurements import validation_queue_for_user
+from kpis.selectors.scorecards import BREACH_AGES
 from vendors.models import TIER_ORDER, Vendor
 from vendors.selectors import vendor_list_for_user
 

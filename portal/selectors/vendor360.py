@@ -24,7 +24,7 @@ from governance.models import (
     Raci,
     RoleAssignment,
 )
-from governance.selectors import escalation_path_for_vendor
+from governance.selectors.escalation import escalation_path_for_vendor
 from kpis.models import Breach, Outcome, Scorecard, ServiceLevel, ServiceLevelResult, StandingBand
 from kpis.models.results import OPEN_BREACH_STATUSES
 from kpis.scoring import DEFAULT_BANDS

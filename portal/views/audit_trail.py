@@ -12,7 +12,7 @@ from accounts.exports import FORMATS, Column, export_response
 from accounts.trail import trail_entries_for_user, trail_for_user, trail_page
 from vendors.models import Vendor
 
-from ..forms_audit import AuditTrailFilterForm
+from ..forms import AuditTrailFilterForm
 
 # A download is for an investigation, not a backup: narrow the filters for more.
 EXPORT_LIMIT = 50_000

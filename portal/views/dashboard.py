@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 from accounts import policy
 from governance.models import Side
 from kpis.models import BreachSeverity
-from kpis.selectors import BREACH_AGES
+from kpis.selectors.scorecards import BREACH_AGES
 from vendors.forms import PortfolioFilterForm
 
 from ..exports import portfolio_export

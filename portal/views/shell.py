@@ -2,14 +2,13 @@
 
 import logging
 
+from celery import current_app
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
-
-from config import celery_app
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +26,7 @@ def _check_database() -> dict:
 
 def _check_broker() -> dict:
     try:
-        conn = celery_app.connection_for_write()
+        conn = current_app.connection_for_write()
         try:
             conn.ensure_connection(max_retries=1, timeout=2)
             transport = conn.transport_cls

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import policy
 from accounts.forms import add_service_errors
-from governance.forms import ProgressUpdateForm
+from governance.forms.progress import ProgressUpdateForm
 from governance.models import ProgressUpdate
 from governance.services import (
     progress_current_month,

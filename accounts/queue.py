@@ -1,0 +1,21 @@
+"""Queue Celery tasks only once the surrounding transaction has committed.
+
+A task queued inside a transaction could run before the rows it needs exist, or after
+they were rolled back; on_commit sends it when the data is there (and never otherwise).
+Services name their tasks ("kpis.tasks.evaluate_due") rather than import them: a task
+module imports the services it calls, so importing it back would close a circle.
+"""
+
+from celery import current_app
+from django.db import transaction
+
+
+def enqueue_on_commit(task, *args, **kwargs):
+    """Send `task` (a task or a registered task's name) with these arguments (ids and plain values,
+    never model instances) after commit."""
+
+    def send():
+        target = current_app.tasks[task] if isinstance(task, str) else task
+        target.delay(*args, **kwargs)
+
+    transaction.on_commit(send)

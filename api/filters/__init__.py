@@ -1,0 +1,1 @@
+"""API filter sets, one module per group of endpoints."""

@@ -1,0 +1,1 @@
+"""Reads of contracts, deliverables, documents and renewals, scoped by the access policy."""

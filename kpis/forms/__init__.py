@@ -1,0 +1,1 @@
+"""Forms of the figures and breach pages, one module per concept."""

@@ -1,0 +1,1 @@
+"""Reads of figures, breaches and scorecards, scoped by the access policy."""

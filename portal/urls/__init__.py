@@ -1,0 +1,1 @@
+"""URL maps of the portal's own pages."""
