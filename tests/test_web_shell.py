@@ -2,6 +2,7 @@
 and the audited admin."""
 
 import pytest
+from celery import current_app
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.test import RequestFactory
 from django.urls import reverse
@@ -311,7 +312,7 @@ def test_healthz_is_503_when_the_broker_is_down(client, monkeypatch):
     def unreachable():
         raise ConnectionRefusedError("no broker")
 
-    monkeypatch.setattr(portal_views.celery_app, "connection_for_write", unreachable)
+    monkeypatch.setattr(current_app, "connection_for_write", unreachable)
 
     response = client.get(reverse("healthz"))
 
