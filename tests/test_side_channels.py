@@ -23,11 +23,14 @@ from django.utils import timezone
 from accounts.models import AuditEvent
 from api.models import WebhookDelivery, WebhookEventType, WebhookSubscription
 from api.services.webhooks import webhooks_scan
-from governance.models import IssueOrigin
+from contracts.models import ContractDocument
+from governance.models import AgendaItem, Issue, IssueOrigin, Meeting
 from governance.services.agenda import build_agenda
 from governance.services.calendar import calendar_feed_issue
 from governance.services.decisions import decision_record
 from governance.services.issues import issue_escalate
+from kpis.models import ServiceLevel
+from notifications.digest_content import _vendor_rows
 from notifications.models import Notification
 from notifications.services.digests import digests_plan, digests_send
 from notifications.services.events import notifications_scan
@@ -141,6 +144,9 @@ def pages(portfolio, user, hidden) -> list[str]:
         f"/decisions/?q={SEARCH}",
         f"/audit-trail/?q={SEARCH}",
         "/notifications/",
+        "/api/v1/issues/?status=open",
+        f"/api/v1/issues/?vendor={portfolio.a.vendor.pk}&ordering=-level",
+        "/api/v1/action-items/",
     ]
     return urls
 
@@ -218,3 +224,11 @@ def test_the_same_lists_carry_the_hidden_objects_for_the_client(portfolio, hidde
     assert f"{SECRET}: renewal" in seen["calendar feed"]
     assert f"{SECRET}: renewal" in seen[reverse("decisions:detail", args=[hidden["decision"].pk])]
     assert f"{SECRET} exit board" in seen["/forums/"]
+
+
+def test_digest_sections_shared_by_a_vendors_users_refuse_rows_that_differ_per_reader(portfolio):
+    vendor_ids = {portfolio.a.vendor.pk}
+    assert list(_vendor_rows(ServiceLevel, vendor_ids)) == [portfolio.a.service_level]
+    for narrowed in (Issue, Meeting, AgendaItem, ContractDocument):
+        with pytest.raises(ValueError, match="differ per reader"):
+            _vendor_rows(narrowed, vendor_ids)
