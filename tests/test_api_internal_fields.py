@@ -16,6 +16,7 @@ import pytest
 from django.apps import apps
 from django.core.cache import cache
 from django.test import Client
+from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework import serializers
 
@@ -233,10 +234,16 @@ def test_no_endpoint_gives_a_vendor_token_an_internal_field(rich_portfolio, vend
 
 
 def export_urls() -> list[str]:
-    """Every download of a list the resolver knows: routes named ``…export`` or ending in .csv/.xlsx."""
+    """Every download the resolver knows: routes named ``…export``, ending in .csv/.xlsx or taking the
+    format from their path."""
     urls = []
     for route in all_routes():
-        if route.kwargs or route.is_admin or not route.name:
+        if route.is_admin or not route.name:
+            continue
+        if route.kwargs == ("fmt",):  # a download in the format named in its path (the figures template)
+            urls += [reverse(route.name, kwargs={"fmt": fmt}) for fmt in ("csv", "xlsx")]
+            continue
+        if route.kwargs:
             continue
         path = "/" + route.route.lstrip("^").replace("\\Z", "").replace("$", "")
         if route.name.endswith("export"):
@@ -274,7 +281,12 @@ def test_no_export_gives_a_vendor_user_an_internal_field(rich_portfolio, client_
         changes={"credit_allocation_percent": ["30.00", "37.50"], "weight": [10, 20]},
     )
     urls = export_urls()
-    assert {"/portfolio.csv", "/breaches/export/?format=xlsx", "/audit-trail/export/?format=csv"} <= set(urls)
+    assert {
+        "/portfolio.csv",
+        "/breaches/export/?format=xlsx",
+        "/audit-trail/export/?format=csv",
+        "/measurements/template.xlsx",
+    } <= set(urls)
     client = client_for(vendor_a_user)
     downloaded = 0
     for url in urls:
