@@ -12,8 +12,13 @@ declare how they hang off a vendor:
 - ``policy_vendor_actions``: actions vendor users may take on their own rows besides
   viewing (e.g. submitting measurements).
 - ``policy_internal_fields``: fields that never reach vendor users.
+- ``policy_mirrored_fields``: fields holding a copy of another model's field, as
+  ``{"field": "app_label.Model.field"}`` (a result's allocation copied from its service
+  level). A copy is internal-only exactly when its source is, so a value never leaks
+  through the row it was copied onto.
 - ``policy_refers_to_objects``: the rows point at other objects by type and id (the audit
-  trail); vendor users see only rows about objects the policy lets them see.
+  trail, agenda items, decision links); vendor users see only rows about objects the policy
+  lets them see, so an agenda or a trail never names an object hidden from its reader.
 
 Internal roles see every row. Vendor users see only their own vendor's rows; a row of
 another vendor is simply not in their querysets, so every lookup through ``scope`` is
@@ -24,6 +29,8 @@ from enum import StrEnum
 from functools import cache
 
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import CharField, Model, Q, QuerySet
 from django.db.models.functions import Cast
 from django.shortcuts import get_object_or_404
@@ -99,8 +106,13 @@ def scope(user, queryset: QuerySet) -> QuerySet:
     if narrow is not None:
         queryset = queryset.filter(narrow(user))
     if _refers_to_objects(model):
-        queryset = queryset.filter(narrowed_objects_q(user))
+        queryset = queryset.filter(narrowed_objects_q(user, model))
     return queryset
+
+
+def _points_by_label(model) -> bool:
+    """The audit trail names its objects by model label; agenda items and decision links by content type."""
+    return not model._meta.get_field("object_type").is_relation
 
 
 @cache
@@ -115,17 +127,35 @@ def _narrowed_models() -> tuple:
     )
 
 
-def narrowed_objects_q(user) -> Q:
-    """For rows that point at objects by type and id (the audit trail): only objects of narrowed models
-    that ``user`` may see."""
+@cache
+def _narrowed_pointer_models() -> tuple:
+    """Vendor-scoped rows that point at other objects by content type (agenda items, decision links)."""
+    return tuple(
+        model
+        for model in apps.get_models()
+        if vendor_path(model) is not None and _refers_to_objects(model) and not _points_by_label(model)
+    )
+
+
+def narrowed_objects_q(user, model) -> Q:
+    """For rows of ``model`` that point at objects by type and id (the audit trail, agenda items, decision
+    links): only those whose object ``user`` may see, when that object is of a narrowed model."""
+    by_label = _points_by_label(model)
+    # The trail may be about an agenda item or a decision link; those point only at business objects.
+    subjects = _narrowed_models() + (_narrowed_pointer_models() if by_label else ())
     condition = Q()
-    for model in _narrowed_models():
-        visible = (
-            scope(user, model._default_manager.all())
-            .annotate(visible_id=Cast("pk", CharField()))
-            .values("visible_id")
-        )
-        condition &= ~Q(object_type=model._meta.label_lower) | Q(object_id__in=visible)
+    for subject in subjects:
+        visible = scope(user, subject._default_manager.all())
+        if by_label:
+            visible = visible.annotate(visible_id=Cast("pk", CharField())).values("visible_id")
+            of_subject = Q(object_type=subject._meta.label_lower)
+        else:
+            visible = visible.values("pk")
+            content_type = ContentType.objects.filter(
+                app_label=subject._meta.app_label, model=subject._meta.model_name
+            )
+            of_subject = Q(object_type__in=content_type)
+        condition &= ~of_subject | Q(object_id__in=visible)
     return condition
 
 
@@ -172,8 +202,47 @@ def can(user, action: Action, obj_or_model) -> bool:
     return True
 
 
+def mirrored_source(reference: str) -> tuple[type[Model], str]:
+    """The model and field an ``"app_label.Model.field"`` mirror declaration points at."""
+    label, _, field_name = reference.rpartition(".")
+    return apps.get_model(label), field_name
+
+
+def _mirrors_internal(reference: str) -> bool:
+    source_model, source_field = mirrored_source(reference)
+    return source_field in internal_fields(source_model)
+
+
 def internal_fields(model) -> tuple[str, ...]:
-    return tuple(getattr(model, "policy_internal_fields", ()))
+    """The model's internal-only fields: those it declares and the copies it holds of internal fields."""
+    declared = tuple(getattr(model, "policy_internal_fields", ()))
+    mirrors = getattr(model, "policy_mirrored_fields", {})
+    return declared + tuple(
+        name for name, reference in mirrors.items() if name not in declared and _mirrors_internal(reference)
+    )
+
+
+def all_internal_field_names() -> frozenset[str]:
+    """Every field name any model of the project declares internal-only."""
+    return frozenset(name for model in apps.get_models() for name in internal_fields(model))
+
+
+def is_internal_path(model, path: str) -> bool:
+    """Does the lookup ``path`` ("contract.vendor.internal_notes", "service_level__credit_allocation_percent")
+    from ``model`` pass through or end on an internal-only field?"""
+    for name in path.replace("__", ".").split("."):
+        if model is None:
+            return False
+        try:
+            field = model._meta.get_field(name)
+        except FieldDoesNotExist:  # an attname ("vendor_id"), or a method or property
+            field = next((f for f in model._meta.concrete_fields if f.attname == name), None)
+            if field is None:
+                return False
+        if field.name in internal_fields(model):
+            return True
+        model = field.related_model if field.is_relation else None
+    return False
 
 
 def visible_fields(user, model, fields) -> list[str]:

@@ -388,7 +388,13 @@ def _window_data(data: ManagerData, entry: DigestLedger) -> ManagerData:
 
 def _vendor_rows(model, vendor_ids, **filters):
     """Rows of ``model`` belonging to these vendors, by the access policy's path from the model to its
-    vendor (the same rule ``policy.scope`` applies to vendor users)."""
+    vendor (the same rule ``policy.scope`` applies to vendor users).
+
+    The sections built from them are shared by all of a vendor's users, so only models every user of the
+    vendor sees in full may be read this way; a model the policy narrows per reader (meetings of a forum,
+    internal issues) must be read with ``policy.scope`` for each user."""
+    if policy.is_narrowed(model):
+        raise ValueError(f"{model.__name__} rows differ per reader; scope them for each user.")
     path = policy.vendor_path(model)
     return model._default_manager.filter(**{f"{path}__in": vendor_ids}, **filters)
 

@@ -374,6 +374,45 @@ def test_timeline_cursor_of_another_vendor_reveals_nothing(client_for, vendor_a_
     assert response.status_code == 200 and "timeline__item" not in response.content.decode()
 
 
+@pytest.mark.parametrize(("actor", "reads_trail"), [("viewer", False), ("auditor", True), ("manager", True)])
+def test_the_timeline_shows_values_and_notes_only_to_roles_that_read_the_audit_trail(
+    request, client_for, manager, vendor_a, actor, reads_trail
+):
+    user = request.getfixturevalue(actor)
+    sow = factories.SOWFactory(vendor=vendor_a)
+    at = timezone.now()
+    for i in range(TIMELINE_LIMIT + 3):
+        factories.AuditEventFactory(
+            obj=sow,
+            actor=manager,
+            object_repr=f"event-{i:02d}",
+            occurred_at=at - dt.timedelta(minutes=i),
+            changes={
+                "title": [f"Old title {i}", f"New title {i}"],
+                "internal_notes": ["", f"Walk away from renewal {i}"],
+            },
+            note=f"Exit plan discussed {i}",
+            internal_only=i % 2 == 0,
+        )
+    url = reverse("vendors:detail", args=[vendor_a.pk])
+    client = client_for(user)
+    assert client.get("/audit-trail/").status_code == (200 if reads_trail else 403)
+
+    first = client.get(url)
+    older = first.context["timeline"].older_than
+    fragment = client.get(url, {"before": older}, **HX_TIMELINE)
+    full_older = client.get(url, {"before": older})
+
+    for response in (first, fragment, full_older):
+        html = response.content.decode()
+        assert response.status_code == 200 and "timeline__item" in html
+        # Every role sees what happened, to what, by whom.
+        assert "Mona Manager" in html
+        for value in ("New title", "Old title", "Walk away from renewal", "Exit plan discussed", "<del>"):
+            assert (value in html) is reads_trail, (actor, value)
+    assert f"event-{TIMELINE_LIMIT:02d}" in fragment.content.decode()
+
+
 # --- The contract page ------------------------------------------------------------------------------
 
 

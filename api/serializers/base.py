@@ -24,13 +24,24 @@ def _value_field(**kwargs):
 
 
 class PolicyFieldsMixin:
-    """Drops the model's ``policy_internal_fields`` unless the requesting user is internal.
+    """Drops every field that shows an internal-only model field unless the requesting user is internal.
 
+    Which fields those are comes from the models' policy declarations alone (``policy_internal_fields``
+    and ``policy_mirrored_fields``, see ``accounts.policy``): a field is internal when its source is an
+    internal field of the serializer's model or reaches one through a relation
+    (``source="service_level.credit_allocation_percent"``). No serializer keeps its own list.
     The schema documents every field; the internal ones as optional (see ``api.schema``).
     """
 
-    def internal_field_names(self) -> tuple[str, ...]:
-        return policy.internal_fields(self.Meta.model)
+    def internal_field_names(self, fields=None) -> tuple[str, ...]:
+        if fields is None:
+            fields = super().get_fields()
+        model = self.Meta.model
+        return tuple(
+            name
+            for name, field in fields.items()
+            if (field.source or name) != "*" and policy.is_internal_path(model, field.source or name)
+        )
 
     def get_fields(self):
         fields = super().get_fields()
@@ -38,8 +49,8 @@ class PolicyFieldsMixin:
             return fields
         request = self.context.get("request")
         if not policy.sees_internal(getattr(request, "user", None)):
-            for name in self.internal_field_names():
-                fields.pop(name, None)
+            for name in self.internal_field_names(fields):
+                del fields[name]
         return fields
 
 

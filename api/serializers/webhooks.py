@@ -3,9 +3,10 @@
 from rest_framework import serializers
 
 from ..models import SUBSCRIBABLE_EVENT_TYPES, WebhookDelivery, WebhookSubscription
+from .base import PolicyFieldsMixin
 
 
-class WebhookSubscriptionSerializer(serializers.ModelSerializer):
+class WebhookSubscriptionSerializer(PolicyFieldsMixin, serializers.ModelSerializer):
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=SUBSCRIBABLE_EVENT_TYPES), min_length=1, max_length=20
     )
@@ -27,7 +28,7 @@ class WebhookSubscriptionCreatedSerializer(WebhookSubscriptionSerializer):
         fields = [*WebhookSubscriptionSerializer.Meta.fields, "secret"]
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):
+class WebhookDeliverySerializer(PolicyFieldsMixin, serializers.ModelSerializer):
     event_id = serializers.CharField(source="event.event_id", read_only=True)
     event_type = serializers.CharField(source="event.event_type", read_only=True)
     occurred_at = serializers.DateTimeField(source="event.occurred_at", read_only=True)

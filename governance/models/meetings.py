@@ -126,6 +126,8 @@ class AgendaItem(models.Model):
     )
 
     policy_vendor_path = "meeting__forum__vendor"
+    # An item built from an object the reader may not see (an internal issue) is not on their agenda.
+    policy_refers_to_objects = True
 
     class Meta:
         ordering = ["meeting", "position", "id"]
@@ -229,6 +231,7 @@ class DecisionLink(models.Model):
     subject = GenericForeignKey("object_type", "object_id")
 
     policy_vendor_path = "decision__vendor"
+    policy_refers_to_objects = True
 
     class Meta:
         constraints = [

@@ -41,7 +41,12 @@ def _meetings(user, start: date, end: date, uid: Callable, absolute: Callable) -
             ),
         )
         .select_related("forum", "forum__vendor")
-        .prefetch_related(Prefetch("agenda_items", queryset=AgendaItem.objects.order_by("position", "id")))
+        .prefetch_related(
+            # Only the items the reader may see: an internal issue never reaches a vendor's calendar.
+            Prefetch(
+                "agenda_items", queryset=policy.scope(user, AgendaItem.objects.order_by("position", "id"))
+            )
+        )
     )
     events = []
     for meeting in meetings:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -89,9 +90,14 @@ class ForumPage:
     past: list
 
 
-def forum_page(*, forum: Forum, now=None, past_limit: int = 12) -> ForumPage:
+def forum_page(*, user, forum: Forum, now=None, past_limit: int = 12) -> ForumPage:
     now = now or timezone.now()
-    meetings = forum.meetings.annotate(agenda_count=Count("agenda_items")).order_by("scheduled_for")
+    # The agenda count is of the items the reader may see (see ``agenda_for_user``).
+    visible_items = policy.scope(user, AgendaItem.objects.filter(meeting=OuterRef("pk")))
+    agenda_count = Subquery(
+        visible_items.order_by().values("meeting").annotate(count=Count("pk")).values("count")[:1]
+    )
+    meetings = forum.meetings.annotate(agenda_count=Coalesce(agenda_count, 0)).order_by("scheduled_for")
     upcoming = meetings.filter(scheduled_for__gte=now, status=MeetingStatus.SCHEDULED)
     past = meetings.exclude(pk__in=upcoming.values("pk")).order_by("-scheduled_for")[:past_limit]
     return ForumPage(forum=forum, members=forum_members(forum), upcoming=list(upcoming), past=list(past))
@@ -154,11 +160,17 @@ class MeetingPage:
     actions: list
 
 
-def _agenda_entries(meeting: Meeting) -> list[AgendaEntry]:
+def agenda_for_user(*, user, meeting: Meeting) -> QuerySet:
+    """The meeting's agenda as ``user`` may see it: an item about an object hidden from them (an internal
+    issue) is left out, as the object itself is."""
+    return policy.scope(user, AgendaItem.objects.filter(meeting=meeting)).order_by("position", "id")
+
+
+def _agenda_entries(*, user, meeting: Meeting) -> list[AgendaEntry]:
     items = list(
-        meeting.agenda_items.select_related("object_type", "added_by")
+        agenda_for_user(user=user, meeting=meeting)
+        .select_related("object_type", "added_by")
         .prefetch_related("subject")
-        .order_by("position", "id")
     )
     return [
         AgendaEntry(item=item, url=subject_url(item.subject), first=i == 0, last=i == len(items) - 1)
@@ -175,7 +187,7 @@ def meeting_page(*, user, meeting: Meeting) -> MeetingPage:
     members = forum_members(meeting.forum)
     return MeetingPage(
         meeting=meeting,
-        agenda=_agenda_entries(meeting),
+        agenda=_agenda_entries(user=user, meeting=meeting),
         members=members,
         roll=[(member, attendance.get(member.pk)) for member in members],
         comments=list(comments),

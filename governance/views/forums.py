@@ -38,7 +38,7 @@ def forum_list(request):
 @login_required
 def forum_detail(request, pk):
     forum = forum_for_user(user=request.user, pk=pk)
-    page = forum_page(forum=forum)
+    page = forum_page(user=request.user, forum=forum)
     context = {
         "forum": forum,
         "page": page,

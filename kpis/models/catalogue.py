@@ -282,6 +282,8 @@ class CreditTier(models.Model):
     )
 
     policy_vendor_path = "service_level__contract__vendor"
+    # Part of the service level's credit allocation, which is internal-only.
+    policy_internal_fields = ("factor_percent",)
 
     class Meta:
         ordering = ["service_level", "shortfall"]

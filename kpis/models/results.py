@@ -57,7 +57,16 @@ class ServiceLevelResult(models.Model):
     evaluated_at = models.DateTimeField(default=timezone.now)
 
     policy_vendor_path = "service_level__contract__vendor"
+    # The credit arithmetic is the client's: the charge and the credit itself, and the copies of the
+    # service level's terms taken when the period was evaluated (internal when their source is).
     policy_internal_fields = ("period_charge", "credit_amount")
+    policy_mirrored_fields = {
+        "target": "kpis.ServiceLevel.target",
+        "minimum": "kpis.ServiceLevel.minimum",
+        "at_risk_percent": "contracts.Contract.at_risk_percent",
+        "allocation_percent": "kpis.ServiceLevel.credit_allocation_percent",
+        "factor_percent": "kpis.CreditTier.factor_percent",
+    }
 
     class Meta:
         ordering = ["-period_start", "service_level"]
@@ -164,6 +173,8 @@ class ServiceCredit(models.Model):
     evaluated_at = models.DateTimeField(default=timezone.now)
 
     policy_vendor_path = "contract__vendor"
+    # Sums of the results' internal credit amounts and the cap from the contract's internal charge.
+    policy_internal_fields = ("gross_amount", "cap_amount", "amount")
 
     class Meta:
         ordering = ["-period_start", "contract"]

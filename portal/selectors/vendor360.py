@@ -231,6 +231,7 @@ class TimelineEntry:
     event: AuditEvent
     label: str
     changes: list[FieldChange]
+    note: str = ""
 
     @property
     def shown_changes(self) -> list[FieldChange]:
@@ -333,20 +334,29 @@ def _field_changes(event: AuditEvent, model, hidden: set[str]) -> list[FieldChan
 
 
 def timeline_entries_for_user(*, user, events: list[AuditEvent]) -> list[TimelineEntry]:
-    """Readable entries; vendor users never get values of internal-only fields, nor internal models."""
+    """Readable entries, as much of the trail as the reader may read.
+
+    Old → new values and notes follow the audit-trail permission (``Action.VIEW_AUDIT``): a role without
+    it (viewers) gets what happened, to what, by whom and when, without values or notes. Vendor users
+    never get values of internal-only fields, nor internal models, nor notes."""
     internal = policy.sees_internal(user)
+    reads_trail = policy.role_allows(user, policy.Action.VIEW_AUDIT)
     entries = []
     for event in events:
         model = _model_for(event.object_type)
         if not internal and (model is None or policy.vendor_path(model) is None):
             continue
-        hidden = set() if internal else set(policy.internal_fields(model))
-        changes = _field_changes(event, model, hidden)
+        if reads_trail:
+            hidden = set() if internal else set(policy.internal_fields(model))
+            changes = _field_changes(event, model, hidden)
+        else:
+            changes = []
         entries.append(
             TimelineEntry(
                 event=event,
                 label=action_label(event, model),
                 changes=changes,
+                note=event.note if internal and reads_trail else "",
             )
         )
     return entries
