@@ -43,6 +43,10 @@ class PeriodRow:
     category_proposal: Decimal | None = None
 
     @property
+    def sides(self) -> list[tuple]:
+        return [(self.today, self.category_today), (self.proposal, self.category_proposal)]
+
+    @property
     def changed(self) -> bool:
         if self.today is None or self.proposal is None:
             return True
@@ -86,6 +90,10 @@ class LedgerRow:
     today: Decimal
     proposal: Decimal
 
+    @property
+    def difference(self) -> Decimal:
+        return self.proposal - self.today
+
 
 @dataclass
 class ScoreRow:
@@ -94,6 +102,13 @@ class ScoreRow:
     month: date
     today: dict
     proposal: dict
+
+    COLUMNS = ("score", "quality", "delivery", "responsiveness", "relationship")
+
+    @property
+    def cells(self) -> list[tuple]:
+        """(today, proposal) for the overall score and each category."""
+        return [(self.today.get(name), self.proposal.get(name)) for name in self.COLUMNS]
 
 
 @dataclass
@@ -112,6 +127,10 @@ class ContractReplay:
     @property
     def credits_proposal(self) -> Decimal:
         return sum((row.proposal for row in self.ledger), Decimal("0"))
+
+    @property
+    def credits_difference(self) -> Decimal:
+        return self.credits_proposal - self.credits_today
 
     @property
     def breaches_today(self) -> int:
