@@ -11,9 +11,9 @@ transaction ever sees it, and no audit row, notification or queued evaluation co
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection, transaction
-from django.db.models import Q
 
 from kpis import periods
 from kpis.models import (
@@ -23,7 +23,6 @@ from kpis.models import (
     ServiceCredit,
     ServiceLevel,
     ServiceLevelResult,
-    ServiceLevelTarget,
 )
 
 from . import dialect, statements
@@ -45,15 +44,36 @@ class Override:
         )
 
 
+class Result(NamedTuple):
+    target: Decimal
+    minimum: Decimal
+    attained: Decimal | None
+    outcome: str
+    credit_amount: Decimal
+
+
+RESULT_FIELDS = ("service_level_id", "period_start", *Result._fields)
+SCORECARD_FIELDS = (
+    "period_start",
+    "score",
+    "band",
+    "rag",
+    "quality_score",
+    "delivery_score",
+    "responsiveness_score",
+    "relationship_score",
+)
+
+
 @dataclass
 class Snapshot:
     """What the engine's tables say about a set of (service level, period) pairs."""
 
     periods: list[tuple[int, date, date]]  # (service level id, period start, period end), ordered
-    results: dict[tuple[int, date], ServiceLevelResult]
+    results: dict[tuple[int, date], Result]
     breaches: set[tuple[int, date]]  # periods with a breach that was not cleared
-    credits: dict[tuple[str, date], ServiceCredit]  # the contract's ledger by (period kind, start)
-    scorecards: dict[date, Scorecard]  # the vendor's scorecards by month
+    credits: dict[tuple[str, date], Decimal]  # the contract's capped credit by (period kind, start)
+    scorecards: dict[date, dict]  # the vendor's scorecards by month: score, band, rag, category scores
 
 
 class _RolledBack(Exception):
@@ -87,10 +107,11 @@ def _snapshot(*, contract, work: list) -> Snapshot:
         return Snapshot(work, {}, set(), {}, {})
     first = min(start for _, start in keys)
     sl_ids = {sl for sl, _ in keys}
+    rows = ServiceLevelResult.objects.filter(service_level_id__in=sl_ids, period_start__gte=first)
     results = {
-        (r.service_level_id, r.period_start): r
-        for r in ServiceLevelResult.objects.filter(service_level_id__in=sl_ids, period_start__gte=first)
-        if (r.service_level_id, r.period_start) in keys
+        (sl, start): Result(*values)
+        for sl, start, *values in rows.values_list(*RESULT_FIELDS)
+        if (sl, start) in keys
     }
     breaches = {
         key
@@ -100,33 +121,59 @@ def _snapshot(*, contract, work: list) -> Snapshot:
         if key in keys
     }
     credits = {
-        (c.period_kind, c.period_start): c
-        for c in ServiceCredit.objects.filter(contract=contract, period_start__gte=first)
+        (kind, start): amount
+        for kind, start, amount in ServiceCredit.objects.filter(
+            contract=contract, period_start__gte=first
+        ).values_list("period_kind", "period_start", "amount")
     }
     months = {periods.period_start(periods.MONTHLY, end) for _, _, end in work}
     scorecards = {
-        s.period_start: s
-        for s in Scorecard.objects.filter(vendor_id=contract.vendor_id, period_start__in=months)
+        row["period_start"]: row
+        for row in Scorecard.objects.filter(vendor_id=contract.vendor_id, period_start__in=months).values(
+            *SCORECARD_FIELDS
+        )
     }
     return Snapshot(work, results, breaches, credits, scorecards)
 
 
-def _apply(service_level: ServiceLevel, override: Override, *, since: date) -> None:
-    """Write the proposal over one service level (inside the savepoint)."""
-    fields = {}
-    if override.target is not None or override.minimum is not None:
+def _apply(
+    cursor, service_levels: list[ServiceLevel], overrides: dict[int, Override], *, since: date
+) -> bool:
+    """Write the proposals over the service levels (inside the savepoint). True when a period changes."""
+    levels, periods_changed = [], False
+    for sl in service_levels:
+        override = overrides.get(sl.pk)
+        if not override:
+            continue
+        fields = {}
+        if override.target is not None or override.minimum is not None:
+            levels.append(sl.pk)
+            fields["target"] = sl.target if override.target is None else override.target
+            fields["minimum"] = sl.minimum if override.minimum is None else override.minimum
+        if override.credit_allocation_percent is not None:
+            fields["credit_allocation_percent"] = override.credit_allocation_percent
+        if override.period is not None and override.period != sl.period:
+            fields["period"] = override.period
+            periods_changed = True
+            # Results of the old periods would otherwise count in the months they end in.
+            cursor.execute(
+                "DELETE FROM kpis_servicelevelresult WHERE service_level_id = %s AND period_end >= %s",
+                [sl.pk, since],
+            )
+        if fields:
+            assignments = ", ".join(f"{name} = %s" for name in fields)
+            cursor.execute(
+                f"UPDATE kpis_servicelevel SET {assignments} WHERE id = %s",  # noqa: S608 - fixed names
+                [*fields.values(), sl.pk],
+            )
+    if levels:
         # The proposed levels hold for every replayed period: no effective-dated level overrides them.
-        ServiceLevelTarget.objects.filter(service_level=service_level).delete()
-        fields["target"] = override.target if override.target is not None else service_level.target
-        fields["minimum"] = override.minimum if override.minimum is not None else service_level.minimum
-    if override.credit_allocation_percent is not None:
-        fields["credit_allocation_percent"] = override.credit_allocation_percent
-    if override.period is not None and override.period != service_level.period:
-        fields["period"] = override.period
-        # Results of the old periods would otherwise count in the months they end in.
-        ServiceLevelResult.objects.filter(Q(period_end__gte=since), service_level=service_level).delete()
-    if fields:
-        ServiceLevel.objects.filter(pk=service_level.pk).update(**fields)
+        placeholders = ", ".join(["%s"] * len(levels))
+        cursor.execute(
+            f"DELETE FROM kpis_serviceleveltarget WHERE service_level_id IN ({placeholders})",  # noqa: S608
+            levels,
+        )
+    return periods_changed
 
 
 def replay(
@@ -153,10 +200,7 @@ def replay(
                     cursor, vendor_id=contract.vendor_id, service_level_ids=sl_ids, params=params
                 )
                 outcome["today"] = _snapshot(contract=contract, work=work)
-                for sl in service_levels:
-                    if overrides.get(sl.pk):
-                        _apply(sl, overrides[sl.pk], since=since)
-                if any(o.period for o in overrides.values() if o):
+                if _apply(cursor, service_levels, overrides, since=since):
                     work = _due_periods(
                         cursor, vendor_id=contract.vendor_id, service_level_ids=sl_ids, params=params
                     )

@@ -217,43 +217,42 @@ def _side(snapshot: Snapshot, key) -> Side | None:
 
 def _category_score(snapshot: Snapshot, period_end: date, category: str) -> Decimal | None:
     scorecard = snapshot.scorecards.get(periods.period_start(periods.MONTHLY, period_end))
-    return getattr(scorecard, f"{category}_score", None) if scorecard else None
+    return scorecard[f"{category}_score"] if scorecard else None
 
 
 def _service_level_rows(sl: ServiceLevel, today: Snapshot, proposal: Snapshot) -> list[PeriodRow]:
-    """One row per period: the proposal's periods, with today's period of the same start beside it
+    """One row per period: the proposal's periods, with today's period of the same span beside it
     (and today's other periods on their own rows when the proposal changes the period length)."""
-    spans = {(start, end) for pk, start, end in today.periods + proposal.periods if pk == sl.pk}
+    in_today = {(start, end) for pk, start, end in today.periods if pk == sl.pk}
+    in_proposal = {(start, end) for pk, start, end in proposal.periods if pk == sl.pk}
     rows = []
     category = sl.metric.category
-    for start, end in sorted(spans):
-        key = (sl.pk, start)
-        in_today = any(pk == sl.pk and s == start and e == end for pk, s, e in today.periods)
-        in_proposal = any(pk == sl.pk and s == start and e == end for pk, s, e in proposal.periods)
+    for start, end in sorted(in_today | in_proposal):
+        key, span = (sl.pk, start), (start, end)
         rows.append(
             PeriodRow(
                 period_start=start,
                 period_end=end,
-                today=_side(today, key) if in_today else None,
-                proposal=_side(proposal, key) if in_proposal else None,
-                category_today=_category_score(today, end, category) if in_today else None,
-                category_proposal=_category_score(proposal, end, category) if in_proposal else None,
+                today=_side(today, key) if span in in_today else None,
+                proposal=_side(proposal, key) if span in in_proposal else None,
+                category_today=_category_score(today, end, category) if span in in_today else None,
+                category_proposal=_category_score(proposal, end, category) if span in in_proposal else None,
             )
         )
     return rows
 
 
-def _scorecard_values(scorecard) -> dict:
+def _scorecard_values(scorecard: dict | None) -> dict:
     if scorecard is None:
         return {}
     return {
-        "score": scorecard.score,
-        "band": scorecard.band,
-        "rag": scorecard.rag,
-        "quality": scorecard.quality_score,
-        "delivery": scorecard.delivery_score,
-        "responsiveness": scorecard.responsiveness_score,
-        "relationship": scorecard.relationship_score,
+        "score": scorecard["score"],
+        "band": scorecard["band"],
+        "rag": scorecard["rag"],
+        **{
+            name: scorecard[f"{name}_score"]
+            for name in ("quality", "delivery", "responsiveness", "relationship")
+        },
     }
 
 
@@ -308,11 +307,7 @@ def whatif_replay(
         old, new = today.credits.get((kind, start)), proposal.credits.get((kind, start))
         if old is None and new is None:
             continue
-        ledger.append(
-            LedgerRow(
-                kind, start, end, old.amount if old else Decimal("0"), new.amount if new else Decimal("0")
-            )
-        )
+        ledger.append(LedgerRow(kind, start, end, old or Decimal("0"), new or Decimal("0")))
     # The ledger holds only critical service levels' periods; keep one row per period.
     ledger = list({(row.period_kind, row.period_start): row for row in ledger}.values())
     months_touched = sorted(set(today.scorecards) | set(proposal.scorecards))
