@@ -302,3 +302,11 @@ def test_unchanged_values_are_no_proposal(availability):
         period="monthly",
         credit_allocation_percent="60",
     )
+
+
+def test_an_inactive_service_level_has_nothing_to_replay(contract, availability):
+    ServiceLevel.objects.filter(pk=availability.pk).update(is_active=False)
+
+    replay = _replay(contract, {availability.pk: Override(target=D("99"))}, service_level=availability)
+
+    assert (replay.service_levels, replay.ledger, replay.scores) == ([], [], [])

@@ -187,6 +187,8 @@ def replay(
     """Today's stored outcome and the outcome under ``overrides`` of every closed period of
     ``service_levels`` (all of one contract) ending on or after ``since``, as of ``now``."""
     sl_ids = [sl.pk for sl in service_levels]
+    if not sl_ids:
+        return Snapshot([], {}, set(), {}, {}), Snapshot([], {}, set(), {}, {})
     params = statement_params(now=now, since=since, run_id=None)
     outcome = {}
     try:
