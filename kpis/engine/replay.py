@@ -107,7 +107,7 @@ def _snapshot(*, contract, work: list) -> Snapshot:
         return Snapshot(work, {}, set(), {}, {})
     first = min(start for _, start in keys)
     sl_ids = {sl for sl, _ in keys}
-    rows = ServiceLevelResult.objects.filter(service_level_id__in=sl_ids, period_start__gte=first)
+    rows = ServiceLevelResult.objects.filter(service_level_id__in=sl_ids, period_start__gte=first).order_by()
     results = {
         (sl, start): Result(*values)
         for sl, start, *values in rows.values_list(*RESULT_FIELDS)
@@ -117,21 +117,22 @@ def _snapshot(*, contract, work: list) -> Snapshot:
         key
         for key in Breach.objects.filter(service_level_id__in=sl_ids, period_start__gte=first)
         .exclude(status=BreachStatus.CLEARED)
+        .order_by()
         .values_list("service_level_id", "period_start")
         if key in keys
     }
     credits = {
         (kind, start): amount
-        for kind, start, amount in ServiceCredit.objects.filter(
-            contract=contract, period_start__gte=first
-        ).values_list("period_kind", "period_start", "amount")
+        for kind, start, amount in ServiceCredit.objects.filter(contract=contract, period_start__gte=first)
+        .order_by()
+        .values_list("period_kind", "period_start", "amount")
     }
     months = {periods.period_start(periods.MONTHLY, end) for _, _, end in work}
     scorecards = {
         row["period_start"]: row
-        for row in Scorecard.objects.filter(vendor_id=contract.vendor_id, period_start__in=months).values(
-            *SCORECARD_FIELDS
-        )
+        for row in Scorecard.objects.filter(vendor_id=contract.vendor_id, period_start__in=months)
+        .order_by()
+        .values(*SCORECARD_FIELDS)
     }
     return Snapshot(work, results, breaches, credits, scorecards)
 
