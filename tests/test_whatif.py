@@ -148,7 +148,8 @@ def test_a_proposed_quarterly_period_judges_quarters(contract, availability):
     run_evaluation(now=NOW)
     proposal = whatif_override(service_level=availability, period=MeasurementPeriod.QUARTERLY)
 
-    [sl] = _replay(contract, {availability.pk: proposal}).service_levels
+    replay = _replay(contract, {availability.pk: proposal})
+    [sl] = replay.service_levels
 
     quarters = [r for r in sl.rows if r.proposal]
     # Q1 (99.6 + 99.4 + 98.8) / 3 = 99.2667 warning; Q2 (99.7 + 99.0 + 98.9) / 3 = 99.2 warning;
@@ -162,6 +163,15 @@ def test_a_proposed_quarterly_period_judges_quarters(contract, availability):
     # A quarter's charge is three months': 300,000 × 12 % × 60 % = 21,600.
     assert (sl.proposal.breaches, sl.proposal.credits) == (1, D("21600.00"))
     assert (sl.today.breaches, len([r for r in sl.rows if r.today])) == (4, 12)
+    # The contract's ledger: the four failed months today, the third quarter under the proposal.
+    assert [(row.period_kind, row.period_start, row.today, row.proposal) for row in replay.ledger] == [
+        ("monthly", date(2026, 3, 1), D("7200.00"), 0),
+        ("monthly", date(2026, 6, 1), D("7200.00"), 0),
+        ("quarterly", date(2026, 7, 1), 0, D("21600.00")),
+        ("monthly", date(2026, 9, 1), D("7200.00"), 0),
+        ("monthly", date(2026, 12, 1), D("7200.00"), 0),
+    ]
+    assert (replay.credits_today, replay.credits_proposal) == (D("28800.00"), D("21600.00"))
 
 
 def test_the_contract_replay_covers_every_service_level_and_caps_the_ledger(contract, availability):

@@ -121,11 +121,15 @@ def _snapshot(*, contract, work: list) -> Snapshot:
         .values_list("service_level_id", "period_start")
         if key in keys
     }
+    # The ledger rows of these periods, by the period length each service level has here.
+    kinds = dict(ServiceLevel.objects.filter(pk__in=sl_ids).values_list("pk", "period"))
+    ledger_keys = {(kinds[sl], start) for sl, start in keys}
     credits = {
         (kind, start): amount
         for kind, start, amount in ServiceCredit.objects.filter(contract=contract, period_start__gte=first)
         .order_by()
         .values_list("period_kind", "period_start", "amount")
+        if (kind, start) in ledger_keys
     }
     months = {periods.period_start(periods.MONTHLY, end) for _, _, end in work}
     scorecards = {
