@@ -5,6 +5,8 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditEvent
@@ -271,3 +273,23 @@ def test_a_change_from_the_next_period_reaches_the_engine_from_that_period_only(
     assert by_month[7] == (D("99.0"), D("98.6"), "met")
     assert by_month[8] == (D("99.0"), D("98.6"), "warning")
     assert by_month[3] == (D("99.5"), D("99.0"), "breached")
+
+
+def test_the_service_level_page_runs_as_many_queries_whatever_its_history(client_for, manager, sl, june):
+    client = client_for(manager)
+    with CaptureQueriesContext(connection) as short:
+        assert client.get(detail(sl)).status_code == 200
+    run_evaluation()
+    for month in (7, 8, 9):
+        services.service_level_change_target(
+            service_level=sl,
+            target="99.2",
+            minimum="98.8",
+            effective_from=date(2026, month, 1),
+            actor=manager,
+            reason=f"Step {month}",
+        )
+    with CaptureQueriesContext(connection) as long:
+        body = client.get(detail(sl)).content.decode()
+    assert "Step 9" in body and body.count("badge--outcome-") >= 6
+    assert len(long) == len(short)
