@@ -29,6 +29,8 @@ urlpatterns = [
     path("breaches/", include("kpis.urls.breaches")),
     path("scorecards/", include("kpis.urls.scorecards")),
     path("measurements/", include("kpis.urls.measurements")),
+    path("service-levels/", include("kpis.urls.targets")),
+    path("", include("kpis.urls.whatif")),
     path("forums/", include("governance.urls.forums")),
     path("decisions/", include("governance.urls.decisions")),
     path("actions/", include("governance.urls.actions")),

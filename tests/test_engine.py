@@ -415,7 +415,12 @@ def test_target_change_mid_year_only_reaches_periods_starting_after_it(manager):
     assert {r.outcome for r in before.values()} == {Outcome.WARNING}
 
     services.service_level_change_target(
-        service_level=sl, target="98.5", minimum="97", effective_from=date(2026, 4, 15), actor=manager
+        service_level=sl,
+        target="98.5",
+        minimum="97",
+        effective_from=date(2026, 4, 15),
+        actor=manager,
+        now=at(2026, 4, 10),
     )
     run = run_evaluation(now=at(2026, 7, 11))
 

@@ -100,6 +100,10 @@ NAMESPACE_MODELS = {
 # Object URLs whose ``pk`` (or another kwarg) is not their namespace's model: {url name: {kwarg: model}}.
 URL_MODELS: dict[str, dict[str, type]] = {
     "scorecards:result": {"pk": ServiceLevelResult},
+    "targets:detail": {"pk": ServiceLevel},
+    "targets:change": {"pk": ServiceLevel},
+    "whatif:service_level": {"pk": ServiceLevel},
+    "whatif:contract": {"pk": Contract},
     "measurements:evidence": {"pk": EvidenceFile},
     "measurements:upload_detail": {"pk": MeasurementUpload},
     "measurements:upload_confirm": {"pk": MeasurementUpload},

@@ -250,6 +250,7 @@ def test_target_change_is_effective_dated_and_audited(manager):
         effective_from=date(2026, 7, 1),
         actor=manager,
         reason="Year 2",
+        now=NOW,
     )
 
     assert (change.target, change.minimum, change.effective_from) == (D("99.7"), D("99"), date(2026, 7, 1))
@@ -279,7 +280,12 @@ def test_target_change_validation(manager, target, minimum, effective_from, fiel
 
     with pytest.raises(ValidationError) as error:
         services.service_level_change_target(
-            service_level=sl, target=target, minimum=minimum, effective_from=effective_from, actor=manager
+            service_level=sl,
+            target=target,
+            minimum=minimum,
+            effective_from=effective_from,
+            actor=manager,
+            now=NOW,
         )
 
     assert field in error.value.message_dict

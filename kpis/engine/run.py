@@ -60,22 +60,50 @@ def _execute(cursor, sql: str, params: dict) -> int:
     return cursor.fetchone()[0]
 
 
-def _evaluate(run: EvaluationRun, *, now: datetime) -> None:
-    today = periods.local_today(now)
+def statement_params(*, now: datetime, since: date | None, run_id: int | None) -> dict:
+    """The named parameters every statement reads: the run's clock, scope and the scoring scheme."""
     scheme = active_scheme()
     # Timestamps are bound as the ORM stores them (naive UTC text on SQLite), so that rows
     # written here are found by ORM lookups on the same columns.
     stamp = connection.ops.adapt_datetimefield_value
-    params = {
+    return {
         "now": stamp(now),
-        "today": today,
-        "since": run.since,
-        "run": run.pk,
+        "today": periods.local_today(now),
+        "since": since,
+        "run": run_id,
         "response_due": stamp(response_due_at(now)),
         "warning_points": scheme.warning_points,
         **{f"w_{name}": weight for name, weight in scheme.category_weights().items()},
         "scheme": scheme.pk,
     }
+
+
+def judge_work(cursor, params: dict, *, full: bool, bookkeeping: bool = True) -> dict[str, int]:
+    """Judge the periods in ``eval_work``: results, breaches, the credit ledger, scorecards.
+
+    ``full`` chooses the plan of the results statement (one pass over every figure, or only the
+    work set's). ``bookkeeping`` claims the queued re-evaluations, writes the breaches' audit rows
+    and re-ranks the portfolio; a what-if replay, which is rolled back, leaves it out.
+    Returns the rows each step wrote.
+    """
+    counts = {}
+    if bookkeeping:
+        _execute(cursor, statements.CLAIM_PENDING, params)
+    counts["results"] = _execute(cursor, statements.upsert_results(full=full), params)
+    counts["breaches_opened"] = _execute(cursor, statements.open_breaches(), params)
+    _execute(cursor, statements.reassess_breaches(), params)
+    counts["breaches_cleared"] = _execute(cursor, statements.clear_breaches(), params)
+    if bookkeeping:
+        _execute(cursor, statements.audit_breaches(), params)
+    _execute(cursor, statements.upsert_credits(), params)
+    counts["scorecards"] = _execute(cursor, statements.upsert_scorecards(), params)
+    if bookkeeping:
+        _execute(cursor, statements.rank_and_trend(), params)
+    return counts
+
+
+def _evaluate(run: EvaluationRun, *, now: datetime) -> None:
+    params = statement_params(now=now, since=run.since, run_id=run.pk)
     scope = {"vendor_ids": run.vendor_ids or None, "since_filter": run.since is not None}
     fill = statements.fill_work_full(**scope) if run.full else statements.fill_work_incremental(**scope)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -89,15 +117,12 @@ def _evaluate(run: EvaluationRun, *, now: datetime) -> None:
         if run.periods_evaluated:
             for sql in dialect.analyze_work_table():
                 cursor.execute(sql)
-            _execute(cursor, statements.CLAIM_PENDING, params)
-            run.results_written = _execute(cursor, statements.upsert_results(full=run.full), params)
-            run.breaches_opened = _execute(cursor, statements.open_breaches(), params)
-            _execute(cursor, statements.reassess_breaches(), params)
-            run.breaches_cleared = _execute(cursor, statements.clear_breaches(), params)
-            _execute(cursor, statements.audit_breaches(), params)
-            _execute(cursor, statements.upsert_credits(), params)
-            run.scorecards_written = _execute(cursor, statements.upsert_scorecards(), params)
-            _execute(cursor, statements.rank_and_trend(), params)
+            # A full run of a few vendors reads only their figures; of the whole portfolio, all of them.
+            counts = judge_work(cursor, params, full=run.full and not run.vendor_ids)
+            run.results_written = counts["results"]
+            run.breaches_opened = counts["breaches_opened"]
+            run.breaches_cleared = counts["breaches_cleared"]
+            run.scorecards_written = counts["scorecards"]
         for sql in dialect.drop_work_table():
             cursor.execute(sql)
         run.status = RunStatus.SUCCEEDED

@@ -300,13 +300,26 @@ def audit_many(*, actor, verb: str, objects, changes, vendor_ids: dict[int, int]
 
 
 @transaction.atomic
+def first_changeable_period(service_level: ServiceLevel, *, now: datetime | None = None) -> date:
+    """The first day of the current open period: the earliest a target change may take effect."""
+    return periods.period_start(service_level.period, periods.local_today(now))
+
+
 def service_level_change_target(
-    *, service_level: ServiceLevel, target, minimum, effective_from: date, actor, reason: str = ""
+    *,
+    service_level: ServiceLevel,
+    target,
+    minimum,
+    effective_from: date,
+    actor,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> ServiceLevelTarget:
     """Change the expected and minimum levels from ``effective_from`` on.
 
     A period is judged by the levels in force on its first day, so the change reaches
-    periods starting on or after ``effective_from`` and never earlier ones.
+    periods starting on or after ``effective_from`` and never earlier ones; it may not take
+    effect before the period open at ``now``.
     """
     target, minimum = _decimal(target, "target"), _decimal(minimum, "minimum")
     if service_level.metric.direction == Direction.HIGHER and minimum > target:
@@ -320,6 +333,14 @@ def service_level_change_target(
     if effective_from < service_level.effective_from:
         raise ValidationError(
             {"effective_from": "The change cannot take effect before the service level starts."}
+        )
+    first_open = first_changeable_period(service_level, now=now)
+    if effective_from < first_open:
+        raise ValidationError(
+            {
+                "effective_from": "Targets never reach back: the change can take effect from the current "
+                f"period (starting {first_open.day} {first_open:%B %Y}) at the earliest."
+            }
         )
     history = ServiceLevelTarget.objects.filter(service_level=service_level)
     if not history.filter(effective_from__lte=service_level.effective_from).exists():
