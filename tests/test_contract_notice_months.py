@@ -57,7 +57,7 @@ def test_notice_can_only_take_effect_at_a_month_or_quarter_end(day, alignment, e
 
 
 def test_three_months_to_the_end_of_a_quarter():
-    # The term ends mid-December: notice can take effect on 30 September at the latest, so it is due by 30 June.
+    # The term ends mid-December: notice takes effect on 30 September at the latest, so is due by 30 June.
     assert deadline(D(2026, 12, 15), months=3, alignment=NoticeAlignment.QUARTER_END) == D(2026, 6, 30)
     assert deadline(D(2026, 12, 31), months=3, alignment=NoticeAlignment.QUARTER_END) == D(2026, 9, 30)
     assert deadline(D(2026, 12, 15), days=30, alignment=NoticeAlignment.MONTH_END) == D(2026, 10, 31)

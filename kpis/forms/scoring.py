@@ -32,6 +32,17 @@ class StandingBandFormSet(forms.BaseInlineFormSet):
         ]
 
 
+class StandingBandForm(forms.ModelForm):
+    class Meta:
+        model = StandingBand
+        fields = ("name", "rag", "lower", "upper")
+
+    def validate_unique(self):
+        # Bands are checked as a set (no gap, no overlap) and replaced together, so a band may take over
+        # another's lower bound in the same save.
+        pass
+
+
 class ScoringSchemeForm(forms.ModelForm):
     class Meta:
         model = ScoringScheme
@@ -49,6 +60,7 @@ class ScoringSchemeForm(forms.ModelForm):
 BandFormSet = forms.inlineformset_factory(
     ScoringScheme,
     StandingBand,
+    form=StandingBandForm,
     formset=StandingBandFormSet,
     fields=("name", "rag", "lower", "upper"),
     extra=1,
