@@ -6,12 +6,15 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent
 from governance.models import EscalationLevel, EscalationPath, Issue
 from governance.services.escalation_paths import escalation_path_create, escalation_path_delete
+from kpis.models import ScoringScheme
 from kpis.scoring import active_scheme
 from kpis.services.scoring import scoring_scheme_update
 from tests import factories
@@ -340,3 +343,27 @@ def test_vendor_users_do_not_see_the_scheme_pages(client_for, vendor_a_user):
     client = client_for(vendor_a_user)
     assert client.get(reverse("scoring:scheme")).status_code == 403
     assert client.get(reverse("scoring:scheme_edit")).status_code == 403
+
+
+def test_before_any_scheme_the_page_says_what_applies(client_for, viewer):
+    page = client_for(viewer).get(reverse("scoring:scheme")).content.decode()
+    assert "No scoring scheme yet" in page
+    assert not ScoringScheme.objects.exists()
+
+
+def test_the_path_list_runs_a_fixed_number_of_queries(client_for, manager, vendor_a):
+    client = client_for(manager)
+    factories.EscalationLevelFactory(path=factories.EscalationPathFactory(vendor=vendor_a))
+    client.get(reverse("escalation_paths:list"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("escalation_paths:list"))
+    for _ in range(5):
+        factories.EscalationLevelFactory(path=factories.EscalationPathFactory())
+    with CaptureQueriesContext(connection) as many:
+        client.get(reverse("escalation_paths:list"))
+    assert len(many) == len(few)
+
+
+def test_the_empty_path_list_invites_a_manager_to_set_one(client_for, manager):
+    page = client_for(manager).get(reverse("escalation_paths:list")).content.decode()
+    assert "No escalation paths yet." in page and reverse("escalation_paths:new") in page

@@ -25,7 +25,11 @@ def _require_internal(user) -> None:
 @login_required
 def scheme_detail(request):
     _require_internal(request.user)
-    scheme = active_scheme()
+    scheme = ScoringScheme.objects.filter(is_active=True).first()
+    if scheme is None:
+        # Nothing to read yet: the engine (or a manager's first edit) creates the default scheme.
+        context = {"scheme": None, "may_edit": services.scoring_scheme_can_edit(request.user)}
+        return render(request, "scoring/scheme.html", context)
     context = {
         "scheme": scheme,
         "bands": scheme.bands.order_by("lower"),
