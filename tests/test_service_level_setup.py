@@ -277,3 +277,24 @@ def test_the_detail_page_runs_a_fixed_number_of_queries(client_for, manager, sow
     with CaptureQueriesContext(connection) as many:
         client.get(reverse("service_levels:detail", args=[sl.pk]))
     assert len(many) == len(few)
+
+
+def test_a_service_level_the_portal_set_up_stays_editable(client_for, manager, sow):
+    computed = factories.MetricFactory(
+        code="on-time-delivery", name="On-time delivery", computed_by_portal=True
+    )
+    sl = factories.ServiceLevelFactory(contract=sow, metric=computed)
+    client = client_for(manager)
+
+    new_form = client.get(reverse("service_levels:new", args=[sow.pk])).context["form"]
+    assert computed not in new_form.fields["metric"].queryset
+
+    data = form_data(
+        computed, kind="kpi", credit_allocation_percent="0", target="99.5", minimum="98", weight="25"
+    )
+    data.update({"tiers-0-shortfall": "", "tiers-0-factor_percent": ""})
+    response = client.post(reverse("service_levels:edit", args=[sl.pk]), data)
+
+    assert response.status_code == 302, response.context["form"].errors
+    sl.refresh_from_db()
+    assert sl.weight == 25

@@ -2,6 +2,7 @@
 direction, credit only for CSLs, ranges) is the model's own; saving goes through the services."""
 
 from django import forms
+from django.db.models import Q
 
 from ..models import CreditTier, Metric, ServiceLevel
 from ..services.service_levels import LOCKED_WITH_FIGURES, SERVICE_LEVEL_FIELDS
@@ -19,9 +20,13 @@ class ServiceLevelForm(forms.ModelForm):
     def __init__(self, *args, contract, locked: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.instance.contract = contract
-        metrics = Metric.objects.filter(computed_by_portal=False)
-        if not self.instance.pk:
-            metrics = metrics.filter(is_active=True).exclude(service_levels__contract=contract)
+        # Service levels on metrics the portal computes are set up by the portal; they stay editable.
+        if self.instance.pk:
+            metrics = Metric.objects.filter(Q(computed_by_portal=False) | Q(pk=self.instance.metric_id))
+        else:
+            metrics = Metric.objects.filter(computed_by_portal=False, is_active=True).exclude(
+                service_levels__contract=contract
+            )
         self.fields["metric"].queryset = metrics.order_by("category", "name")
         self.fields["metric"].label_from_instance = lambda m: (
             f"{m.name} ({m.unit}, {m.get_direction_display().lower()}, {m.get_aggregation_display()})"
