@@ -334,3 +334,21 @@ def test_the_vendor_sees_the_notice_but_not_the_contract_value(client_for, portf
     page = client_for(vendor_a_user).get(sow.get_absolute_url()).content.decode()
     assert "3 months to the end of a month" in page
     assert "7,654,321" not in page and "7654321" not in page
+
+
+def test_a_contract_past_its_term_cannot_be_reactivated_without_a_new_term(manager, vendor_a):
+    contract = factories.ContractFactory(
+        vendor=vendor_a,
+        status=ContractStatus.EXPIRED,
+        start_date=dt.date(2024, 1, 1),
+        initial_term_end=dt.date(2025, 12, 31),
+    )
+    with pytest.raises(ValidationError, match="extend the term"):
+        contract_change_status(contract=contract, actor=manager, status="active", reason="Back on")
+    contract.refresh_from_db()
+    assert contract.status == "expired"
+
+    contract_update(contract=contract, actor=manager, initial_term_end=dt.date(2030, 12, 31))
+    contract_change_status(contract=contract, actor=manager, status="active", reason="Extended to 2030")
+    contract.refresh_from_db()
+    assert contract.status == "active"

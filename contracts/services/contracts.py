@@ -127,6 +127,15 @@ def contract_change_status(
         errors["status"] = f"The contract is already {contract.get_status_display().lower()}."
     if not reason:
         errors["reason"] = "Say why the status changes; the reason is kept in the contract's history."
+    if not errors and status == ContractStatus.ACTIVE:
+        contract.status = ContractStatus.ACTIVE  # judged as it would stand once active
+        ended = contract_term_has_ended(contract, today=effective_on or timezone.localdate())
+        contract.refresh_from_db(fields=["status"])
+        if ended:
+            errors["status"] = (
+                "Its term has ended without renewal, so it would expire again tonight; extend the term "
+                "(or record the renewal) first."
+            )
     if errors:
         raise ValidationError(errors)
     # Locked, so two managers moving the same contract at once record two consecutive moves.
