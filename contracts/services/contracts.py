@@ -127,15 +127,15 @@ def contract_change_status(
         errors["status"] = f"The contract is already {contract.get_status_display().lower()}."
     if not reason:
         errors["reason"] = "Say why the status changes; the reason is kept in the contract's history."
-    if not errors and status == ContractStatus.ACTIVE:
-        contract.status = ContractStatus.ACTIVE  # judged as it would stand once active
-        ended = contract_term_has_ended(contract, today=effective_on or timezone.localdate())
-        contract.refresh_from_db(fields=["status"])
-        if ended:
-            errors["status"] = (
-                "Its term has ended without renewal, so it would expire again tonight; extend the term "
-                "(or record the renewal) first."
-            )
+    if (
+        not errors
+        and status == ContractStatus.ACTIVE
+        and _ended_without_renewal(contract, today=effective_on or timezone.localdate())
+    ):
+        errors["status"] = (
+            "Its term has ended without renewal, so it would expire again tonight; extend the term "
+            "(or record the renewal) first."
+        )
     if errors:
         raise ValidationError(errors)
     # Locked, so two managers moving the same contract at once record two consecutive moves.
@@ -181,16 +181,19 @@ def contract_duplicate_as_sow(*, contract: Contract, actor, reference: str, titl
 def contract_term_has_ended(contract: Contract, *, today: dt.date) -> bool:
     """An active contract past the end of its term that did not renew: tacit renewals roll on by
     themselves, an express renewal agreed for this term ("renew" recorded) keeps it going."""
-    if contract.status != ContractStatus.ACTIVE:
-        return False
+    return contract.status == ContractStatus.ACTIVE and _ended_without_renewal(contract, today=today)
+
+
+def _ended_without_renewal(contract: Contract, *, today: dt.date) -> bool:
     dates = contract_key_dates(contract, on=today)
     if not dates.has_ended:
         return False
     if contract.renewal_type == RenewalType.EXPRESS:
-        renewed = contract.renewal_decisions.filter(
-            term_end=dates.term_end, decision=RenewalChoice.RENEW
-        ).exists()
-        return not renewed
+        # Read through .all(), so the daily run's prefetch serves every contract at once.
+        return not any(
+            decision.term_end == dates.term_end and decision.decision == RenewalChoice.RENEW
+            for decision in contract.renewal_decisions.all()
+        )
     return True
 
 
