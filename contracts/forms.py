@@ -106,6 +106,9 @@ class ContractForm(forms.ModelForm):
         parents = Contract.objects.exclude(contract_type=ContractType.ORDER).select_related("vendor")
         if editing and self.instance.pk:
             parents = parents.filter(vendor_id=self.instance.vendor_id).exclude(pk=self.instance.pk)
+        elif not self.is_bound and self.initial.get("vendor"):
+            # Opened from a vendor's page: offer that vendor's agreements only.
+            parents = parents.filter(vendor_id=self.initial["vendor"])
         self.fields["parent"].queryset = parents.order_by("vendor__name", "reference")
         self.fields["parent"].label_from_instance = lambda c: f"{c.vendor.name}: {c.reference} — {c.title}"
         self.fields["parent"].help_text = "The MSA a SOW sits under, or the SOW an order calls off."

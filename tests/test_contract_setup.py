@@ -352,3 +352,11 @@ def test_a_contract_past_its_term_cannot_be_reactivated_without_a_new_term(manag
     contract_change_status(contract=contract, actor=manager, status="active", reason="Extended to 2030")
     contract.refresh_from_db()
     assert contract.status == "active"
+
+
+def test_opened_from_a_vendor_the_form_offers_its_agreements(client_for, manager, portfolio):
+    url = reverse("contracts:new") + f"?vendor={portfolio.a.vendor.pk}"
+    form = client_for(manager).get(url).context["form"]
+    parents = set(form.fields["parent"].queryset)
+    assert form.initial["vendor"] == portfolio.a.vendor.pk
+    assert {portfolio.a.msa, portfolio.a.sow} <= parents and portfolio.b.msa not in parents

@@ -11,7 +11,11 @@ class MetricForm(forms.ModelForm):
         model = Metric
         fields = METRIC_FIELDS
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {"code": "Letters, digits and hyphens; vendors use it in figure files (CONTRACT/code)."}
+        labels = {"is_active": "Offered for new service levels"}
+        help_texts = {
+            "code": "Letters, digits and hyphens; vendors use it in figure files (CONTRACT/code).",
+            "is_active": "Untick to retire the metric: service levels that use it carry on.",
+        }
 
     def __init__(self, *args, fixed=(), **kwargs):
         super().__init__(*args, **kwargs)
