@@ -86,8 +86,6 @@ def contract_update(*, contract: Contract, actor, **fields) -> SavedContract:
     unknown = set(fields) - set(CONTRACT_FIELDS)
     if unknown:
         raise ValueError(f"contract_update got unknown fields {sorted(unknown)}")
-    if "parent" in fields and fields["parent"] is not None and fields["parent"].pk == contract.pk:
-        raise ValidationError({"parent": "A contract cannot be its own parent."})
     contract, _ = audited_update(instance=contract, actor=actor, data=fields)
     return _saved(contract)
 
