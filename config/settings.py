@@ -169,6 +169,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=5, minute=40),
     },
     "contract-reminders": {"task": "contracts.tasks.send_contract_reminders", "schedule": crontab(minute=50)},
+    "expire-ended-contracts": {
+        "task": "contracts.tasks.expire_ended_contracts",
+        "schedule": crontab(hour=0, minute=20),
+    },
     "overdue-deliverables": {
         "task": "contracts.tasks.flag_overdue_deliverables",
         "schedule": crontab(minute=3),

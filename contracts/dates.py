@@ -7,7 +7,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 
-from .models import RenewalType
+from .models import NoticeAlignment, NoticeUnit, RenewalType
 
 FRIDAY = 4
 
@@ -103,11 +103,39 @@ def _renewals_before(initial_term_end: dt.date, renewal_months: int, on: dt.date
     return renewals
 
 
+def aligned_end(day: dt.date, alignment: str) -> dt.date:
+    """The last month end (or quarter end) on or before ``day``: where notice "to the end of a month /
+    quarter" can take effect at the latest for a term ending on ``day``."""
+    if alignment == NoticeAlignment.MONTH_END:
+        return day if _is_month_end(day) else day.replace(day=1) - dt.timedelta(days=1)
+    if alignment == NoticeAlignment.QUARTER_END:
+        quarter_end_month = (day.month - 1) // 3 * 3 + 3
+        quarter_end = dt.date(day.year, quarter_end_month, _last_day(day.year, quarter_end_month))
+        if day == quarter_end:
+            return day
+        return dt.date(day.year, quarter_end_month - 2, 1) - dt.timedelta(days=1)
+    return day
+
+
 def notice_deadline_for(
-    term_end_day: dt.date, notice_period_days: int, *, weekend_to_friday: bool = True
+    term_end_day: dt.date,
+    notice_period_days: int,
+    *,
+    weekend_to_friday: bool = True,
+    unit: str = NoticeUnit.DAYS,
+    months: int = 0,
+    alignment: str = NoticeAlignment.NONE,
 ) -> dt.date:
-    """The last day to give notice for a term ending on ``term_end_day``."""
-    deadline = term_end_day - dt.timedelta(days=notice_period_days)
+    """The last day to give notice for a term ending on ``term_end_day``.
+
+    Notice in months counts calendar months back from the (aligned) end, keeping month ends: three
+    months before 31 December is 30 September, where 90 days would be 2 October.
+    """
+    effective = aligned_end(term_end_day, alignment)
+    if unit == NoticeUnit.MONTHS:
+        deadline = add_months(effective, -months, keep_month_end=True)
+    else:
+        deadline = effective - dt.timedelta(days=notice_period_days)
     return last_working_day(deadline) if weekend_to_friday else deadline
 
 
@@ -121,6 +149,9 @@ def key_dates(
     on: dt.date,
     weekend_to_friday: bool = True,
     decision_buffer_days: int = 0,
+    notice_period_unit: str = NoticeUnit.DAYS,
+    notice_period_months: int = 0,
+    notice_alignment: str = NoticeAlignment.NONE,
 ) -> ContractDates:
     """The key dates on ``on`` of a contract with these terms (see ``ContractDates``).
 
@@ -138,7 +169,14 @@ def key_dates(
         start, end = start_date, initial_term_end
 
     def deadline(term_end_day: dt.date) -> dt.date:
-        return notice_deadline_for(term_end_day, notice_period_days, weekend_to_friday=weekend_to_friday)
+        return notice_deadline_for(
+            term_end_day,
+            notice_period_days,
+            weekend_to_friday=weekend_to_friday,
+            unit=notice_period_unit,
+            months=notice_period_months,
+            alignment=notice_alignment,
+        )
 
     notice = upcoming = None
     if renewal_type != RenewalType.NONE:
@@ -173,4 +211,7 @@ def contract_key_dates(contract, *, on: dt.date, weekend_to_friday: bool = True)
         on=on,
         weekend_to_friday=weekend_to_friday,
         decision_buffer_days=getattr(contract, "decision_buffer_days", 0) or 0,
+        notice_period_unit=getattr(contract, "notice_period_unit", NoticeUnit.DAYS),
+        notice_period_months=getattr(contract, "notice_period_months", 0) or 0,
+        notice_alignment=getattr(contract, "notice_alignment", NoticeAlignment.NONE),
     )

@@ -35,6 +35,17 @@ class RenewalType(models.TextChoices):
     EXPRESS = "express", "Express (by agreement)"
 
 
+class NoticeUnit(models.TextChoices):
+    DAYS = "days", "Days"
+    MONTHS = "months", "Months"
+
+
+class NoticeAlignment(models.TextChoices):
+    NONE = "none", "Any day"
+    MONTH_END = "month_end", "To the end of a month"
+    QUARTER_END = "quarter_end", "To the end of a quarter"
+
+
 class Contract(models.Model):
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="contracts")
     reference = models.CharField(max_length=40, unique=True)
@@ -72,7 +83,20 @@ class Contract(models.Model):
     initial_term_end = models.DateField()
     renewal_type = models.CharField(max_length=10, choices=RenewalType.choices, default=RenewalType.NONE)
     renewal_term_months = models.PositiveSmallIntegerField(default=12)
-    notice_period_days = models.PositiveSmallIntegerField(default=90)
+    notice_period_unit = models.CharField(
+        "notice period in", max_length=6, choices=NoticeUnit.choices, default=NoticeUnit.DAYS
+    )
+    notice_period_days = models.PositiveSmallIntegerField(default=90, help_text="When notice is in days.")
+    notice_period_months = models.PositiveSmallIntegerField(
+        default=3, validators=[MaxValueValidator(60)], help_text="When notice is in months."
+    )
+    notice_alignment = models.CharField(
+        "notice runs",
+        max_length=12,
+        choices=NoticeAlignment.choices,
+        default=NoticeAlignment.NONE,
+        help_text="“To the end of a quarter”: notice can only take effect at a month's or quarter's end.",
+    )
     scope_of_work = models.TextField(blank=True)
     internal_notes = models.TextField(blank=True, help_text="Never shown to the vendor.")
     reminders_snoozed_until = models.DateField(
@@ -116,6 +140,18 @@ class Contract(models.Model):
     def get_absolute_url(self):
         return reverse("contracts:detail", args=[self.pk])
 
+    @property
+    def notice_period_text(self) -> str:
+        """The notice period as the contract words it: "90 days", "3 months to the end of a quarter"."""
+        if self.notice_period_unit == NoticeUnit.MONTHS:
+            n, unit = self.notice_period_months, "month"
+        else:
+            n, unit = self.notice_period_days, "day"
+        text = f"{n} {unit}{'' if n == 1 else 's'}"
+        if self.notice_alignment != NoticeAlignment.NONE:
+            text += " " + self.get_notice_alignment_display().lower()
+        return text
+
     def clean(self):
         if self.parent_id:
             if self.parent_id == self.pk:
@@ -136,6 +172,35 @@ class Contract(models.Model):
             seen.add(current.pk)
             current = current.parent
         return False
+
+
+class ContractStatusChange(models.Model):
+    """One move of a contract's status, with the reason; the history shown on the contract page.
+
+    ``changed_by`` is empty when the schedule expired a contract whose term had ended."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=20, choices=ContractStatus.choices)
+    to_status = models.CharField(max_length=20, choices=ContractStatus.choices)
+    reason = models.TextField()
+    effective_on = models.DateField()
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    policy_vendor_path = "contract__vendor"
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="contractstatuschange_moves", condition=~Q(from_status=F("to_status"))
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.contract_id}: {self.from_status} → {self.to_status}"
 
 
 class DeliverableKind(models.TextChoices):

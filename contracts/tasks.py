@@ -17,3 +17,10 @@ def flag_overdue_deliverables():
     from .services.deliverables import flag_overdue_deliverables as run
 
     return len(run(now=timezone.now()))
+
+
+@shared_task(name="contracts.tasks.expire_ended_contracts")
+def expire_ended_contracts():
+    from .services.contracts import contracts_expire_ended
+
+    return len(contracts_expire_ended(today=timezone.localdate()))

@@ -5,6 +5,10 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("new/", views.contract_new, name="new"),
+    path("<int:pk>/edit/", views.contract_edit, name="edit"),
+    path("<int:pk>/status/", views.contract_status, name="status"),
+    path("<int:pk>/duplicate/", views.contract_duplicate, name="duplicate"),
     path("<int:pk>/deliverables/", views.contract_deliverables, name="deliverables"),
     path("<int:pk>/documents/new/", views.document_upload, name="document_upload"),
     path("<int:pk>/renewal/decide/", views.renewal_decide, name="renewal_decide"),

@@ -1,12 +1,11 @@
 """Admin screens for the KPI catalogue and service levels, the scoring scheme, and (read-only)
 measurements and engine output."""
 
-from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 
 from accounts.admin_mixins import AuditedModelAdmin
 
+from .forms.scoring import StandingBandFormSet
 from .models import (
     Breach,
     CreditTier,
@@ -21,7 +20,6 @@ from .models import (
     ServiceLevelTarget,
     StandingBand,
 )
-from .models.scoring import validate_bands
 
 
 class ReadOnlyAdminMixin:
@@ -174,20 +172,6 @@ class EvaluationRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "finished_at",
     )
     list_filter = ("status", "full")
-
-
-class StandingBandFormSet(forms.BaseInlineFormSet):
-    def clean(self):
-        super().clean()
-        bands = [
-            (form.cleaned_data["lower"], form.cleaned_data["upper"])
-            for form in self.forms
-            if form.cleaned_data and not form.cleaned_data.get("DELETE")
-        ]
-        try:
-            validate_bands(bands)
-        except ValidationError as exc:
-            raise ValidationError(exc.messages) from None
 
 
 class StandingBandInline(admin.TabularInline):

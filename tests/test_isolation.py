@@ -100,7 +100,6 @@ NAMESPACE_MODELS = {
 # Object URLs whose ``pk`` (or another kwarg) is not their namespace's model: {url name: {kwarg: model}}.
 URL_MODELS: dict[str, dict[str, type]] = {
     "scorecards:result": {"pk": ServiceLevelResult},
-    "targets:detail": {"pk": ServiceLevel},
     "targets:change": {"pk": ServiceLevel},
     "whatif:service_level": {"pk": ServiceLevel},
     "whatif:contract": {"pk": Contract},

@@ -289,8 +289,8 @@ def test_contract_page_query_count_does_not_grow(
 
     # 1 session, 2 user, 3 contract with vendor, parent and owner, 4 deliverables, 5 service levels with
     # metrics, 6 their last results, 7 the contracts under it (one recursive query), 8 their service levels,
-    # 9 documents, 10 renewal decisions, 11 the reminder ledger
-    with django_assert_num_queries(11):
+    # 9 documents, 10 renewal decisions, 11 the reminder ledger, 12 the status history
+    with django_assert_num_queries(12):
         response = client.get(reverse("contracts:detail", args=[sow.pk]))
     assert len(response.context["service_levels"]) == 1 + extra
 

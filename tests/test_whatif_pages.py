@@ -36,7 +36,7 @@ def june(time_machine):
 
 
 def detail(sl):
-    return reverse("targets:detail", args=[sl.pk])
+    return reverse("service_levels:detail", args=[sl.pk])
 
 
 def change(sl):

@@ -1,5 +1,15 @@
 """Writes to the contracts domain, one module per concept; every write is audited."""
 
+from .contracts import (
+    SavedContract,
+    contract_can_edit,
+    contract_change_status,
+    contract_create,
+    contract_duplicate_as_sow,
+    contract_term_has_ended,
+    contract_update,
+    contracts_expire_ended,
+)
 from .deliverables import (
     deliverable_accept,
     deliverable_deliver,
@@ -13,6 +23,14 @@ from .reminders import reminder_stages, send_contract_reminders, upcoming_term
 from .renewals import may_manage_renewal, reminders_snooze, renewal_decide
 
 __all__ = [
+    "SavedContract",
+    "contract_can_edit",
+    "contract_change_status",
+    "contract_create",
+    "contract_duplicate_as_sow",
+    "contract_term_has_ended",
+    "contract_update",
+    "contracts_expire_ended",
     "deliverable_accept",
     "deliverable_deliver",
     "deliverable_reject",

@@ -192,9 +192,13 @@ def read_records(uploaded_file):
 
 
 def template_service_levels(*, user, vendor=None):
-    """The active service levels the user may report on (of one vendor, when given)."""
+    """The active service levels the user may report on (of one vendor, when given). Metrics the portal
+    computes itself (deliverables, signed reviews) are left out: nobody reports their figures."""
     levels = policy.scope(
-        user, ServiceLevel.objects.filter(is_active=True).select_related("metric", "contract__vendor")
+        user,
+        ServiceLevel.objects.filter(is_active=True, metric__computed_by_portal=False).select_related(
+            "metric", "contract__vendor"
+        ),
     )
     if vendor is not None:
         levels = levels.filter(contract__vendor=vendor)

@@ -1,4 +1,4 @@
-"""A service level's page and its target changes."""
+"""A service level's target changes (the page itself is service_levels:detail)."""
 
 from django.urls import path
 
@@ -7,6 +7,5 @@ from ..views import targets as views
 app_name = "targets"
 
 urlpatterns = [
-    path("<int:pk>/", views.service_level_detail, name="detail"),
     path("<int:pk>/targets/", views.target_change, name="change"),
 ]

@@ -1,5 +1,5 @@
-"""A service level's page (levels, target history, recent results) and the target change, which
-can be previewed with a what-if replay before it is applied."""
+"""The target change of a service level, which can be previewed with a what-if replay before it is
+applied."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,26 +11,14 @@ from accounts import policy
 from accounts.forms import add_service_errors
 from accounts.policy import Action
 
-from .. import periods, services
+from .. import services
 from ..forms.targets import TargetChangeForm
-from ..selectors.targets import recent_results, service_level_for_user, target_history
+from ..selectors.targets import service_level_for_user
 from ..services.whatif import DEFAULT_WINDOW_MONTHS, whatif_override, whatif_replay
 
 
 def may_change_targets(user, service_level) -> bool:
     return policy.sees_internal(user) and policy.can(user, Action.CHANGE, service_level)
-
-
-@login_required
-def service_level_detail(request, pk):
-    service_level = service_level_for_user(user=request.user, pk=pk)
-    context = {
-        "sl": service_level,
-        "history": target_history(service_level, today=periods.local_today()),
-        "results": recent_results(service_level),
-        "may_change": may_change_targets(request.user, service_level),
-    }
-    return render(request, "targets/service_level_detail.html", context)
 
 
 @login_required
@@ -77,6 +65,6 @@ def target_change(request, pk):
                 messages.success(
                     request, "Target change recorded; periods that started earlier keep their levels."
                 )
-                return redirect("targets:detail", pk=service_level.pk)
+                return redirect("service_levels:detail", service_level_pk=service_level.pk)
     context = {"sl": service_level, "form": form, "replay": replay}
     return render(request, "targets/target_change.html", context)

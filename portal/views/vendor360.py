@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 
+from accounts import policy
 from contracts import services as contract_services
 from contracts.forms import RenewalDecisionForm, SnoozeForm
 
@@ -94,6 +95,9 @@ def contract_detail(request, pk):
         "documents": lifecycle.documents,
         "renewal": lifecycle.renewal,
         "may_upload_documents": contract_services.may_upload_documents(request.user, contract),
+        "may_edit_contract": contract_services.contract_can_edit(request.user),
+        "term_ended": contract_services.contract_term_has_ended(contract, today=today),
+        "history": policy.scope(request.user, contract.status_changes.select_related("changed_by")),
         "may_manage_renewal": may_manage_renewal,
         "renewal_form": RenewalDecisionForm() if may_manage_renewal else None,
         "snooze_form": SnoozeForm(initial={"until": contract.reminders_snoozed_until})

@@ -17,8 +17,8 @@ from accounts import policy
 from accounts.files import download_response
 from accounts.forms import add_service_errors
 
-from . import services
-from .forms import (
+from .. import services
+from ..forms import (
     DeliverableFilterForm,
     DeliverForm,
     DocumentForm,
@@ -26,15 +26,15 @@ from .forms import (
     RenewalDecisionForm,
     SnoozeForm,
 )
-from .models import Contract
-from .selectors.deliverables import (
+from ..models import Contract
+from ..selectors.deliverables import (
     deliverable_evidence_for_user,
     deliverable_for_user,
     deliverable_vendors_for_user,
     deliverables_for_user,
     mark_overdue,
 )
-from .selectors.documents import document_for_user, documents_for_user
+from ..selectors.documents import document_for_user, documents_for_user
 
 PAGE_SIZE = 50
 
