@@ -69,6 +69,13 @@ def vendor_b_user(vendor_b):
 
 
 @pytest.fixture
+def vendor_b_admin(vendor_b):
+    return factories.VendorUserFactory(
+        email="admin@globex.test", full_name="Bea Globex", vendor=vendor_b, role=Role.VENDOR_ADMIN
+    )
+
+
+@pytest.fixture
 def client_for():
     """A test client already logged in as ``user``."""
 
