@@ -97,7 +97,7 @@ def test_an_escalation_by_hand_is_an_event_too(clock, receiver, manager, vendor_
     subscribe(manager, receiver.url, ["issue.escalated"])
     issue = escalating_issue(vendor_a, hours_at_level_1=1)
 
-    issue_escalate(issue=issue, actor=manager, note="The customer's board asked.")
+    issue_escalate(issue=issue, actor=manager, from_level=issue.level, note="The customer's board asked.")
     webhooks.webhooks_scan()
 
     event = WebhookEvent.objects.get()
