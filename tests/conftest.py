@@ -15,6 +15,13 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_email_rate_limits(settings):
+    # The counters live in the cache, which outlives a test; tests/test_security_hardening.py sets
+    # real limits and fresh keys.
+    settings.EMAIL_RATE_PER_ADDRESS = settings.EMAIL_RATE_PER_CLIENT = (1_000_000, 3600)
+
+
 @pytest.fixture
 def manager(db):
     return factories.InternalUserFactory(email="manager@portal.test", full_name="Mona Manager")
