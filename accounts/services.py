@@ -268,7 +268,7 @@ def user_reactivate(*, user: User, actor) -> User:
     """Let a deactivated user sign in again (with the password they had, but none of their old API
     tokens). A vendor administrator reactivates only people their own organisation deactivated."""
     _require_manage_users(actor, user)
-    user = User.objects.select_for_update().select_related("deactivated_by").get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("deactivated_by").get(pk=user.pk)
     if user.is_active:
         return user
     if not policy.sees_internal(actor) and deactivated_by_client(user):

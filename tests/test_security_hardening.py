@@ -5,10 +5,12 @@ import ipaddress
 import itertools
 import json
 import re
+import uuid
 from datetime import date
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -24,8 +26,7 @@ _addresses = itertools.count()
 
 
 def fresh_address(domain="acme.test") -> str:
-    """Rate-limit counters live in the cache; every test counts on addresses of its own."""
-    return f"limit-{next(_addresses)}-{id(object())}@{domain}"
+    return f"limit-{next(_addresses)}-{uuid.uuid4().hex[:8]}@{domain}"
 
 
 # ---- Content-Security-Policy ---------------------------------------------------------------------------
@@ -83,6 +84,7 @@ def test_htmx_keeps_its_indicator_styles_out_of_the_page(client_for, manager):
 def limits(settings):
     settings.EMAIL_RATE_PER_ADDRESS = (2, 3600)
     settings.EMAIL_RATE_PER_CLIENT = (4, 3600)
+    cache.clear()  # the counters outlive a test (in Redis, a run)
 
 
 @pytest.mark.django_db
