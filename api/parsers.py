@@ -29,8 +29,8 @@ def json_depth_exceeds(data, limit: int) -> bool:
 
 class LimitedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        raw = stream.read(limit + 1) if stream is not None else b""
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE  # None: no limit (Django's meaning)
+        raw = stream.read(-1 if limit is None else limit + 1) if stream is not None else b""
         if limit is not None and len(raw) > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit:,} bytes.")
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
