@@ -244,8 +244,11 @@ def user_deactivate(*, user: User, actor, now: datetime | None = None) -> User:
     _require_manage_users(actor, user)
     if user.pk == actor.pk:
         raise ValidationError("You cannot deactivate your own account.")
-    user = User.objects.select_for_update().get(pk=user.pk)
+    user = User.objects.select_for_update(of=("self",)).select_related("deactivated_by").get(pk=user.pk)
     if not user.is_active:
+        if policy.sees_internal(actor) and not deactivated_by_client(user):
+            # The client makes its vendor's own deactivation final.
+            audited_update(instance=user, actor=actor, data={"deactivated_by": actor})
         return user
     audited_update(
         instance=user, actor=actor, data={"is_active": False, "deactivated_at": now, "deactivated_by": actor}

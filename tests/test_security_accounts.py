@@ -104,3 +104,12 @@ def test_an_invitation_to_an_existing_address_looks_like_any_other(
         assert "already has an account" in notice.body
         assert "/accounts/invitation/" not in notice.body
     assert "/accounts/invitation/" in to_nobody.body
+
+
+def test_the_client_can_make_its_vendors_deactivation_final(client_admin, vendor_a_admin, vendor_a_user):
+    services.user_deactivate(user=vendor_a_user, actor=vendor_a_admin)
+    services.user_deactivate(user=vendor_a_user, actor=client_admin)
+
+    assert User.objects.get(pk=vendor_a_user.pk).deactivated_by == client_admin
+    with pytest.raises(PermissionDenied):
+        services.user_reactivate(user=vendor_a_user, actor=vendor_a_admin)
