@@ -20,13 +20,14 @@ DEPLOY_ENV := DEBUG=false \
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/vendorportal \
     REDIS_URL=redis://127.0.0.1:6379/0
 
-.PHONY: help venv run test lint format check-deploy migrations-check api-schema-check
+.PHONY: help venv run test lint format check-deploy security migrations-check api-schema-check
 
 help:
 	@echo "make run               start the portal with demo data on http://127.0.0.1:$${PORT:-8000}/"
 	@echo "make test              run the test suite (PYTEST_ARGS='-k name' to pass options)"
 	@echo "make lint              ruff check and ruff format --check"
 	@echo "make check-deploy      Django's deployment checks with production-style settings"
+	@echo "make security          ruff's security rules, pip-audit of the pinned requirements, check-deploy"
 	@echo "make migrations-check  fail if a model change has no migration"
 	@echo "make api-schema-check  build the OpenAPI schema and fail on any error or warning"
 
@@ -65,6 +66,14 @@ format: venv
 
 check-deploy: venv
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
+
+# Ruff's flake8-bandit (S) rules on their own (the command line's --select drops pyproject's ignore
+# list, hence the same two ignores here), the pinned requirements against the advisory databases
+# (pip-audit needs to reach PyPI), and Django's deployment checks.
+security: venv
+	$(BIN)/ruff check --select S --ignore S101,S311 .
+	$(BIN)/pip-audit --requirement requirements-dev.txt --no-deps --disable-pip --progress-spinner off
+	$(MAKE) check-deploy
 
 migrations-check: venv
 	$(EMBEDDED) $(MANAGE) makemigrations --check --dry-run

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils import timezone
 
 from .admin_mixins import AuditedModelAdmin
 from .forms import AdminLoginForm, UserAddForm, UserEditForm
@@ -22,7 +23,7 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
         ("Person", {"fields": ("full_name", "job_title")}),
         ("Organisation and role", {"fields": ("role", "vendor")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        ("Dates", {"fields": ("last_login", "date_joined", "deactivated_at", "deactivated_by")}),
     )
     add_fieldsets = (
         (
@@ -47,7 +48,14 @@ class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     search_fields = ("email", "full_name", "job_title", "vendor__name")
     ordering = ("email",)
     autocomplete_fields = ("vendor",)
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "deactivated_at", "deactivated_by")
+
+    def save_model(self, request, obj, form, change):
+        # Recorded like a deactivation on the team page: the client's decision, and the cut-off for
+        # the user's API tokens.
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            obj.deactivated_at, obj.deactivated_by = timezone.now(), request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(AuditEvent)

@@ -61,6 +61,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False, help_text="May log in to the Django admin.")
     date_joined = models.DateTimeField(default=timezone.now)
+    # The last deactivation, kept after a reactivation: who decided (a client's deactivation is final for
+    # the vendor's administrators) and when (API tokens from before it never work again).
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+    deactivated_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = UserManager()
 
@@ -191,3 +197,22 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"Invitation for {self.email}"
+
+
+class FormSubmission(models.Model):
+    """A one-time form token, consumed by the first submission of a create form.
+
+    The unique token makes a double click or a resubmitted page create nothing new: the second
+    submission finds the row and is sent to what the first one created (``url``).
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    url = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "created_at"], name="formsubmission_user_idx")]
+
+    def __str__(self):
+        return f"Form submission {self.token[:8]}…"

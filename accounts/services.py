@@ -21,6 +21,7 @@ from django.utils.module_loading import import_string
 from . import policy
 from .audit import audit_record, audited_update
 from .models import VENDOR_ROLES, Invitation, User
+from .queue import enqueue_on_commit
 
 INVITATION_VALID_FOR = timedelta(days=7)
 SESSION_BATCH_SIZE = 500
@@ -47,15 +48,14 @@ def invitation_create(
 
     Returns the invitation and the token, which exists only in the e-mail's link (the row
     keeps its SHA-256). A pending invitation for the same address is replaced by the new one.
+    An address that already has an account is answered exactly like any other (the inviter learns
+    nothing about who has an account); its holder is told by e-mail instead, without a link.
     """
     now = now or timezone.now()
     _require_manage_users(actor, Invitation(vendor=vendor))
     email = User.objects.normalize_email(email).strip().lower()
     if role not in VENDOR_ROLES:
         raise ValidationError({"role": "Invitations are for vendor roles only."})
-    if User.objects.filter(email__iexact=email).exists():
-        # Addresses are unique across the portal; which organisation holds it stays unsaid.
-        raise ValidationError({"email": "This address already has an account on the portal."})
     for previous in Invitation.objects.select_for_update().filter(
         vendor=vendor, email=email, accepted_at__isnull=True, revoked_at__isnull=True
     ):
@@ -88,7 +88,9 @@ def invitation_create(
         },
     )
     link = base_url.rstrip("/") + reverse("accounts:invitation_accept", kwargs={"token": token})
-    transaction.on_commit(partial(_send_invitation, invitation_id=invitation.pk, link=link))
+    transaction.on_commit(
+        partial(_send_invitation, invitation_id=invitation.pk, link=link, base_url=base_url)
+    )
     return invitation, token
 
 
@@ -96,8 +98,11 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def _send_invitation(*, invitation_id: int, link: str) -> None:
+def _send_invitation(*, invitation_id: int, link: str, base_url: str) -> None:
     invitation = Invitation.objects.select_related("vendor", "invited_by").get(pk=invitation_id)
+    # An address with an account gets a notice instead of the link (which could never be used).
+    has_account = User.objects.filter(email__iexact=invitation.email).exists()
+    template = "accounts/emails/invitation-existing" if has_account else "accounts/emails/invitation"
     context = {
         "invitation": invitation,
         "vendor_name": invitation.vendor.name,
@@ -106,14 +111,16 @@ def _send_invitation(*, invitation_id: int, link: str) -> None:
         "link": link,
         "expires_at": invitation.expires_at,
         "portal_name": settings.PORTAL_NAME,
+        "sign_in_link": base_url.rstrip("/") + reverse("accounts:login"),
+        "reset_link": base_url.rstrip("/") + reverse("accounts:password_reset"),
     }
-    subject = render_to_string("accounts/emails/invitation-subject.txt", context)
+    subject = render_to_string(f"{template}-subject.txt", context)
     message = EmailMultiAlternatives(
         subject=" ".join(subject.split()),
-        body=render_to_string("accounts/emails/invitation-body.txt", context),
+        body=render_to_string(f"{template}-body.txt", context),
         to=[invitation.email],
     )
-    message.attach_alternative(render_to_string("accounts/emails/invitation-body.html", context), "text/html")
+    message.attach_alternative(render_to_string(f"{template}-body.html", context), "text/html")
     message.send()
 
 
@@ -227,19 +234,50 @@ def invitation_accept(*, token: str, full_name: str, password: str, now: datetim
 
 @transaction.atomic
 def user_deactivate(*, user: User, actor, now: datetime | None = None) -> User:
-    """Switch a user off: they cannot sign in, and every session they hold ends now."""
+    """Switch a user off: they cannot sign in, every session they hold ends now, and their API tokens
+    are revoked (a later reactivation never revives them).
+
+    Who deactivated is recorded: a deactivation by the client's staff is final for the vendor's
+    administrators.
+    """
+    now = now or timezone.now()
     _require_manage_users(actor, user)
     if user.pk == actor.pk:
         raise ValidationError("You cannot deactivate your own account.")
-    audited_update(instance=user, actor=actor, data={"is_active": False})
+    user = User.objects.select_for_update(of=("self",)).select_related("deactivated_by").get(pk=user.pk)
+    if not user.is_active:
+        if policy.sees_internal(actor) and not deactivated_by_client(user):
+            # The client makes its vendor's own deactivation final.
+            audited_update(instance=user, actor=actor, data={"deactivated_by": actor})
+        return user
+    audited_update(
+        instance=user, actor=actor, data={"is_active": False, "deactivated_at": now, "deactivated_by": actor}
+    )
     user_sessions_end(user=user, now=now)
+    # The tokens live in the API app above this one: its authentication refuses every token created
+    # before ``deactivated_at`` at once, and this task marks them revoked on the tokens page.
+    enqueue_on_commit("api.tasks.api_tokens_revoke_for_user", user.pk, now.isoformat())
     return user
+
+
+def deactivated_by_client(user: User) -> bool:
+    """Was the user's last deactivation the client's (an internal user's, or unknown) decision?"""
+    deciding = user.deactivated_by
+    return deciding is None or deciding.vendor_id != user.vendor_id
 
 
 @transaction.atomic
 def user_reactivate(*, user: User, actor) -> User:
-    """Let a deactivated user sign in again (with the password they had)."""
+    """Let a deactivated user sign in again (with the password they had, but none of their old API
+    tokens). A vendor administrator reactivates only people their own organisation deactivated."""
     _require_manage_users(actor, user)
+    user = User.objects.select_for_update(of=("self",)).select_related("deactivated_by").get(pk=user.pk)
+    if user.is_active:
+        return user
+    if not policy.sees_internal(actor) and deactivated_by_client(user):
+        raise PermissionDenied(
+            "This account was deactivated by the client; only the client can reactivate it."
+        )
     audited_update(instance=user, actor=actor, data={"is_active": True})
     return user
 

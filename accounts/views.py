@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from . import services
+from . import lockout, ratelimits, services
 from .forms import InvitationAcceptForm, LoginForm
 
 
@@ -20,6 +20,15 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     authentication_form = LoginForm
     redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        lockout.remember_device(response, form.get_user())
+        return response
+
+    def form_invalid(self, form):
+        lockout.device_failed(self.request)
+        return super().form_invalid(form)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -41,6 +50,14 @@ class PasswordResetView(auth_views.PasswordResetView):
     @property
     def extra_email_context(self):
         return {"portal_name": settings.PORTAL_NAME}
+
+    def form_valid(self, form):
+        # Over the limit nothing is sent, and the answer is the usual one.
+        if not ratelimits.email_allowed(
+            kind="password_reset", request=self.request, address=form.cleaned_data["email"]
+        ):
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

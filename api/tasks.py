@@ -1,12 +1,14 @@
-"""Webhook work for the worker: deliver one delivery (by id), and the periodic scans that find events.
+"""Work for the worker: webhook deliveries and scans, and revoking a deactivated user's API tokens.
 
 Beat runs ``webhooks_scan`` every minute and ``webhooks_scan_notice_deadlines`` daily; both only
 call services, and every task is safe to run twice.
 """
 
+from datetime import datetime
+
 from celery import shared_task
 
-from .services import webhook_delivery, webhooks
+from .services import tokens, webhook_delivery, webhooks
 
 
 @shared_task(name="api.tasks.webhook_deliver", ignore_result=True)
@@ -32,3 +34,9 @@ def webhooks_scan() -> int:
 @shared_task(name="api.tasks.webhooks_scan_notice_deadlines", ignore_result=True)
 def webhooks_scan_notice_deadlines() -> int:
     return webhooks.webhooks_scan_notice_deadlines()
+
+
+@shared_task(name="api.tasks.api_tokens_revoke_for_user", ignore_result=True)
+def api_tokens_revoke_for_user(user_id: int, before: str) -> int:
+    """Queued by a deactivation: the user's tokens are revoked (their use is refused already)."""
+    return tokens.api_tokens_revoke_for_user(user_id=user_id, before=datetime.fromisoformat(before))

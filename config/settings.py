@@ -6,6 +6,7 @@ DATABASE_URL, REDIS_URL, EMAIL_URL, SECRET_KEY and ALLOWED_HOSTS. Bad values fai
 start-up, and a system check refuses the embedded profile when DEBUG is off.
 """
 
+import ipaddress
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "csp",
     "django_htmx",
     "rest_framework",
     "django_filters",
@@ -85,6 +87,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -206,7 +209,17 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# By account and by client address separately, each with the cool-down; a browser that signed in to
+# the account before is never locked out of it (accounts/lockout.py), so failing on purpose cannot
+# lock its owner out, from anywhere or from behind the same shared proxy.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_WHITELIST_CALLABLE = "accounts.lockout.is_trusted_device"
+LOGIN_DEVICE_COOKIE_DAYS = env.int("LOGIN_DEVICE_COOKIE_DAYS", default=90)
+# Behind N reverse proxies that append to X-Forwarded-For, the client is N hops from the right.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+if TRUSTED_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 # Both our login form and the admin's post the e-mail address as "username".
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
@@ -225,7 +238,49 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts and styles only from the portal's own static files —
+# no inline script, no inline style (htmx's indicator style is in portal.css; see base.html). SVG
+# charts and Swagger UI's icons are data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
+
+def _rate(name: str, default: str) -> tuple[int, int]:
+    """``5/hour`` → (5, 3600), for a rate limit; anything else stops the portal naming the variable."""
+    value = env.str(name, default=default)
+    count, _, period = value.partition("/")
+    seconds = {"minute": 60, "hour": 3600, "day": 86400}.get(period.strip())
+    if not count.strip().isdigit() or seconds is None:
+        raise ImproperlyConfigured(f"{name} must look like 5/hour (per minute, hour or day), not {value!r}.")
+    return int(count), seconds
+
+
+# Password reset and invitation e-mails: per address, and per client address.
+EMAIL_RATE_PER_ADDRESS = _rate("EMAIL_RATE_PER_ADDRESS", "3/hour")
+EMAIL_RATE_PER_CLIENT = _rate("EMAIL_RATE_PER_CLIENT", "20/hour")
+
+try:
+    # Who sees which health check failed, besides API token holders (a comma-separated list of networks).
+    HEALTHZ_DETAIL_NETWORKS = [
+        ipaddress.ip_network(network.strip())
+        for network in env.list("HEALTHZ_DETAIL_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+        if network.strip()
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"HEALTHZ_DETAIL_NETWORKS: {exc}") from exc
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
@@ -326,7 +381,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["api.permissions.TokenScopePermission"],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [

@@ -15,6 +15,13 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_email_rate_limits(settings):
+    # The counters live in the cache, which outlives a test; tests/test_security_hardening.py sets
+    # real limits and fresh keys.
+    settings.EMAIL_RATE_PER_ADDRESS = settings.EMAIL_RATE_PER_CLIENT = (1_000_000, 3600)
+
+
 @pytest.fixture
 def manager(db):
     return factories.InternalUserFactory(email="manager@portal.test", full_name="Mona Manager")
@@ -66,6 +73,13 @@ def vendor_a_admin(vendor_a):
 @pytest.fixture
 def vendor_b_user(vendor_b):
     return factories.VendorUserFactory(email="user@globex.test", full_name="Bob Globex", vendor=vendor_b)
+
+
+@pytest.fixture
+def vendor_b_admin(vendor_b):
+    return factories.VendorUserFactory(
+        email="admin@globex.test", full_name="Bea Globex", vendor=vendor_b, role=Role.VENDOR_ADMIN
+    )
 
 
 @pytest.fixture

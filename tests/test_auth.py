@@ -129,11 +129,14 @@ def test_repeated_failures_lock_the_account_out(client, manager):
     assert_redirects_to_login(client.get(reverse("portal:home")))
 
 
-def test_lockout_is_per_address_and_account(client, manager, viewer):
+def test_lockout_counts_by_account_and_by_client_separately(client, manager, viewer):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         login(client, manager.email, "wrong-password")
-    assert login(client, viewer.email).status_code == 302
-    assert login(Client(REMOTE_ADDR="10.0.0.7"), manager.email).status_code == 302
+    # The account cools down wherever it is tried from, and this client for every account …
+    assert login(Client(REMOTE_ADDR="10.0.0.7"), manager.email).status_code == 429
+    assert login(client, viewer.email).status_code == 429
+    # … while other accounts from other clients are untouched (trusted browsers: test_security_login.py).
+    assert login(Client(REMOTE_ADDR="10.0.0.8"), viewer.email).status_code == 302
 
 
 def test_successful_login_resets_the_failure_count(client, manager):

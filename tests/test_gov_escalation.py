@@ -152,7 +152,9 @@ def test_an_issue_without_a_path_stays_at_level_one(vendor_a):
 
 
 def test_a_hand_escalation_restarts_the_clock_for_the_next_level(issue, manager):
-    issue_escalate(issue=issue, actor=manager, note="Customer-facing outage.", now=NOW + 2 * HOUR)
+    issue_escalate(
+        issue=issue, actor=manager, from_level=issue.level, note="Customer-facing outage.", now=NOW + 2 * HOUR
+    )
 
     run_escalations(now=NOW + 25 * HOUR)  # level 2's 24 hours end at +26h
     issue.refresh_from_db()

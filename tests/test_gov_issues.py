@@ -277,7 +277,8 @@ def test_a_manager_escalates_by_hand(client_for, manager, issue, time_machine):
     time_machine.move_to(NOW + 2 * HOUR, tick=False)
 
     response = client_for(manager).post(
-        reverse("issues:escalate", kwargs={"issue_pk": issue.pk}), {"note": "Customer-facing outage."}
+        reverse("issues:escalate", kwargs={"issue_pk": issue.pk}),
+        {"note": "Customer-facing outage.", "from_level": 1},
     )
 
     assert response.status_code == 302
@@ -290,10 +291,10 @@ def test_a_manager_escalates_by_hand(client_for, manager, issue, time_machine):
 
 
 def test_the_last_level_cannot_be_escalated(manager, issue):
-    issue_escalate(issue=issue, actor=manager)
-    issue_escalate(issue=issue, actor=manager)
+    issue_escalate(issue=issue, actor=manager, from_level=1)
+    issue_escalate(issue=issue, actor=manager, from_level=2)
     with pytest.raises(ValidationError, match="last level"):
-        issue_escalate(issue=issue, actor=manager)
+        issue_escalate(issue=issue, actor=manager, from_level=3)
     assert issue.escalations.count() == 2
 
 

@@ -83,7 +83,7 @@ def test_a_managers_escalation_note_reaches_neither_vendor_notifications_nor_web
         event_types=["issue.escalated"],
         secret="s",
     )
-    issue_escalate(issue=issue, actor=manager, note=secret)
+    issue_escalate(issue=issue, actor=manager, from_level=issue.level, note=secret)
 
     notifications_scan()
     vendor_notes = Notification.objects.filter(recipient=vendor_a_user)

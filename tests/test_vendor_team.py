@@ -150,14 +150,28 @@ def test_a_vendor_admin_cannot_invite_to_another_vendor(client_for, vendor_a_adm
     assert not Invitation.objects.filter(vendor=vendor_b).exists()
 
 
-def test_an_address_with_an_account_cannot_be_invited(client_for, vendor_a_admin, vendor_b_user):
-    response = client_for(vendor_a_admin).post(
-        TEAM, {"email": vendor_b_user.email.upper(), "role": "vendor_user"}
-    )
+def test_an_address_with_an_account_is_answered_like_any_other(
+    client_for, vendor_a_admin, vendor_b_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The inviter cannot tell whether the address has an account; its holder is told by e-mail."""
+    client = client_for(vendor_a_admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        existing = client.post(
+            TEAM, {"email": vendor_b_user.email.upper(), "role": "vendor_user"}, follow=True
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        fresh = client.post(TEAM, {"email": "nobody.yet@acme.test", "role": "vendor_user"}, follow=True)
 
-    assert response.context["form"].errors["email"] == ["This address already has an account on the portal."]
-    assert "Globex" not in response.content.decode()
-    assert not Invitation.objects.exists()
+    assert existing.status_code == fresh.status_code == 200
+    assert f"Invitation sent to {vendor_b_user.email}" in existing.content.decode()
+    assert "already has an account" not in existing.content.decode()
+    assert "Globex" not in existing.content.decode()
+    assert Invitation.objects.filter(email=vendor_b_user.email).exists()
+    notice, invitation = mailoutbox
+    assert notice.to == [vendor_b_user.email]
+    assert "already has an account" in notice.body
+    assert "/accounts/invitation/" not in notice.body
+    assert "/accounts/invitation/" in invitation.body
 
 
 def test_a_vendor_user_is_refused_the_team_page(client_for, vendor_a_user, vendor_a_admin):
@@ -352,7 +366,8 @@ def test_deactivation_ends_the_users_sessions_at_once(
         assert after.status_code == 302 and after.url.startswith(reverse("accounts:login"))
     assert bystander.get(reverse("vendors:detail", args=[vendor_b_user.vendor_id])).status_code == 200
     event = AuditEvent.objects.get(action="accounts.user.updated", object_id=str(vendor_a_user.pk))
-    assert event.changes == {"is_active": [True, False]} and event.actor == vendor_a_admin
+    assert event.changes["is_active"] == [True, False] and event.actor == vendor_a_admin
+    assert event.changes["deactivated_by"] == [None, vendor_a_admin.pk]
 
 
 def test_a_deactivated_user_cannot_sign_in_until_reactivated(

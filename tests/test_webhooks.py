@@ -241,11 +241,11 @@ def test_scanning_twice_sends_each_event_once(clock, receiver, manager, vendor_a
 
 @pytest.mark.django_db
 def test_an_endpoint_gets_only_what_its_owner_may_see(
-    clock, receiver, manager, vendor_a, vendor_b, vendor_a_user, vendor_b_user
+    clock, receiver, manager, vendor_a, vendor_b, vendor_a_admin, vendor_b_admin
 ):
     internal, _ = subscribe(manager, receiver.url)
-    acme, _ = subscribe(vendor_a_user, receiver.url)
-    globex, _ = subscribe(vendor_b_user, receiver.url)
+    acme, _ = subscribe(vendor_a_admin, receiver.url)
+    globex, _ = subscribe(vendor_b_admin, receiver.url)
     unreported_service_level(vendor_a)
     run_evaluation(now=NOW)
 
@@ -322,9 +322,9 @@ def test_a_notice_deadline_coming_up_is_an_event_once(clock, receiver, manager, 
 
 
 @pytest.mark.django_db
-def test_the_ping_reaches_the_endpoint(clock, receiver, vendor_a_user):
-    subscription, secret = subscribe(vendor_a_user, receiver.url)
-    client = api(vendor_a_user)
+def test_the_ping_reaches_the_endpoint(clock, receiver, vendor_a_admin):
+    subscription, secret = subscribe(vendor_a_admin, receiver.url)
+    client = api(vendor_a_admin)
 
     response = client.post(f"/api/v1/webhooks/{subscription.pk}/ping/")
     assert response.status_code == 202
@@ -341,10 +341,10 @@ def test_the_ping_reaches_the_endpoint(clock, receiver, vendor_a_user):
 
 
 @pytest.mark.django_db
-def test_private_addresses_are_refused_unless_allowed(clock, receiver, vendor_a_user, settings):
+def test_private_addresses_are_refused_unless_allowed(clock, receiver, vendor_a_admin, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
-    subscription, _ = subscribe(vendor_a_user, receiver.url)
-    webhooks.webhook_ping(subscription=subscription, actor=vendor_a_user)
+    subscription, _ = subscribe(vendor_a_admin, receiver.url)
+    webhooks.webhook_ping(subscription=subscription, actor=vendor_a_admin)
 
     [attempt] = deliver_due()
 
@@ -354,10 +354,10 @@ def test_private_addresses_are_refused_unless_allowed(clock, receiver, vendor_a_
 
 
 @pytest.mark.django_db
-def test_redirects_are_not_followed(clock, receiver, vendor_a_user):
-    subscription, _ = subscribe(vendor_a_user, receiver.url)
+def test_redirects_are_not_followed(clock, receiver, vendor_a_admin):
+    subscription, _ = subscribe(vendor_a_admin, receiver.url)
     receiver.answers = [302]
-    webhooks.webhook_ping(subscription=subscription, actor=vendor_a_user)
+    webhooks.webhook_ping(subscription=subscription, actor=vendor_a_admin)
 
     [attempt] = deliver_due()
 
@@ -366,9 +366,9 @@ def test_redirects_are_not_followed(clock, receiver, vendor_a_user):
 
 
 @pytest.mark.django_db
-def test_the_task_queues_the_next_attempt_with_the_backoff(clock, receiver, vendor_a_user, monkeypatch):
-    subscription, _ = subscribe(vendor_a_user, receiver.url)
-    delivery = webhooks.webhook_ping(subscription=subscription, actor=vendor_a_user)
+def test_the_task_queues_the_next_attempt_with_the_backoff(clock, receiver, vendor_a_admin, monkeypatch):
+    subscription, _ = subscribe(vendor_a_admin, receiver.url)
+    delivery = webhooks.webhook_ping(subscription=subscription, actor=vendor_a_admin)
     queued = []
     monkeypatch.setattr(
         tasks.webhook_deliver, "apply_async", lambda args, countdown: queued.append((args, countdown))
@@ -418,9 +418,9 @@ def test_webhook_emit_records_an_event_once(clock, receiver, manager):
 
 @pytest.mark.django_db
 def test_subscriptions_are_personal_and_the_secret_is_shown_once(
-    vendor_a_user, vendor_a_admin, vendor_b_user
+    vendor_a_admin, vendor_a_user, vendor_b_user
 ):
-    client = api(vendor_a_user)
+    client = api(vendor_a_admin)
     created = client.post(
         "/api/v1/webhooks/",
         {"url": "https://hooks.acme.test/portal", "event_types": ["breach.opened", "breach.closed"]},
@@ -436,7 +436,7 @@ def test_subscriptions_are_personal_and_the_secret_is_shown_once(
     assert shown["event_types"] == ["breach.closed", "breach.opened"]
     assert body["secret"] not in json.dumps(list(AuditEvent.objects.values("changes", "note")))
     # A colleague of the same vendor and another vendor's user both see nothing.
-    assert api(vendor_a_admin).get(f"/api/v1/webhooks/{pk}/").status_code == 404
+    assert api(vendor_a_user).get(f"/api/v1/webhooks/{pk}/").status_code == 404
     assert (
         api(vendor_b_user)
         .patch(f"/api/v1/webhooks/{pk}/", {"is_active": False}, content_type="application/json")
@@ -469,8 +469,8 @@ def test_subscriptions_are_personal_and_the_secret_is_shown_once(
         ({"url": "https://hooks.example.test/", "event_types": []}, "event_types"),
     ],
 )
-def test_bad_subscriptions_are_refused(vendor_a_user, data, field):
-    response = api(vendor_a_user).post("/api/v1/webhooks/", data, content_type="application/json")
+def test_bad_subscriptions_are_refused(vendor_a_admin, data, field):
+    response = api(vendor_a_admin).post("/api/v1/webhooks/", data, content_type="application/json")
 
     assert response.status_code == 400
     assert field in response.json()["error"]["fields"]
@@ -478,9 +478,9 @@ def test_bad_subscriptions_are_refused(vendor_a_user, data, field):
 
 
 @pytest.mark.django_db
-def test_plain_http_is_refused_in_production_settings(vendor_a_user, settings):
+def test_plain_http_is_refused_in_production_settings(vendor_a_admin, settings):
     settings.WEBHOOK_ALLOW_HTTP = False
-    response = api(vendor_a_user).post(
+    response = api(vendor_a_admin).post(
         "/api/v1/webhooks/",
         {"url": "http://hooks.example.test/", "event_types": ["breach.opened"]},
         content_type="application/json",
@@ -490,8 +490,8 @@ def test_plain_http_is_refused_in_production_settings(vendor_a_user, settings):
 
 
 @pytest.mark.django_db
-def test_a_read_only_token_cannot_subscribe(vendor_a_user):
-    response = api(vendor_a_user, scope="read").post(
+def test_a_read_only_token_cannot_subscribe(vendor_a_admin):
+    response = api(vendor_a_admin, scope="read").post(
         "/api/v1/webhooks/",
         {"url": "https://h.test/", "event_types": ["breach.opened"]},
         content_type="application/json",

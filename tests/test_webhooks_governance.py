@@ -97,7 +97,7 @@ def test_an_escalation_by_hand_is_an_event_too(clock, receiver, manager, vendor_
     subscribe(manager, receiver.url, ["issue.escalated"])
     issue = escalating_issue(vendor_a, hours_at_level_1=1)
 
-    issue_escalate(issue=issue, actor=manager, note="The customer's board asked.")
+    issue_escalate(issue=issue, actor=manager, from_level=issue.level, note="The customer's board asked.")
     webhooks.webhooks_scan()
 
     event = WebhookEvent.objects.get()
@@ -136,12 +136,12 @@ def test_each_signature_is_an_event_and_the_lock_says_so(clock, receiver, manage
 
 
 def test_a_vendor_endpoint_gets_only_its_own_vendors_governance_events(
-    clock, receiver, manager, vendor_a, vendor_b, vendor_a_user, vendor_b_user
+    clock, receiver, manager, vendor_a, vendor_b, vendor_a_user, vendor_a_admin, vendor_b_admin
 ):
     kinds = ["issue.escalated", "review.signed"]
     internal, _ = subscribe(manager, receiver.url, kinds)
-    acme, _ = subscribe(vendor_a_user, receiver.url, kinds)
-    globex, _ = subscribe(vendor_b_user, receiver.url, kinds)
+    acme, _ = subscribe(vendor_a_admin, receiver.url, kinds)
+    globex, _ = subscribe(vendor_b_admin, receiver.url, kinds)
     escalating_issue(vendor_a)
     run_escalations(now=NOW)
     review_sign(review=review_at_sign_off(vendor_a), actor=vendor_a_user)

@@ -86,6 +86,27 @@ def api_token_revoke(*, token: ApiToken, actor, now: datetime | None = None) -> 
     return token
 
 
+@transaction.atomic
+def api_tokens_revoke_for_user(*, user_id: int, before: datetime) -> int:
+    """Revoke every live token of a deactivated user issued up to ``before``; returns how many."""
+    tokens = list(
+        ApiToken.objects.select_for_update().filter(
+            user_id=user_id, revoked_at__isnull=True, created_at__lte=before
+        )
+    )
+    for token in tokens:
+        token.revoked_at = before
+        token.save(update_fields=["revoked_at"])
+        audit_record(
+            actor=None,
+            action="api.apitoken.revoked",
+            obj=token,
+            changes={"revoked_at": [None, before.isoformat()]},
+            note="the user was deactivated",
+        )
+    return len(tokens)
+
+
 def api_token_authenticate(plaintext: str, *, now: datetime | None = None) -> ApiToken | None:
     """The usable token with this plaintext (its user active), or None; notes when it was last used."""
     now = now or timezone.now()
@@ -93,6 +114,10 @@ def api_token_authenticate(plaintext: str, *, now: datetime | None = None) -> Ap
         return None
     token = ApiToken.objects.select_related("user").filter(token_hash=token_hash(plaintext)).first()
     if token is None or not token.is_usable(now) or not token.user.is_active:
+        return None
+    deactivated_at = token.user.deactivated_at
+    if deactivated_at is not None and token.created_at <= deactivated_at:
+        # Issued before the user was last deactivated: a reactivation never revives it.
         return None
     if token.last_used_at is None or token.last_used_at < now - TOUCH_EVERY:
         ApiToken.objects.filter(pk=token.pk).filter(

@@ -8,13 +8,13 @@ until the last attempt fails for good.
 
 import hashlib
 import hmac
+import http.client
 import ipaddress
 import json
 import logging
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
@@ -61,26 +61,66 @@ class DeliveryRefused(Exception):
     """The endpoint may not be called at all (not an HTTP failure worth retrying)."""
 
 
-def _check_address(url: str) -> None:
-    if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
-        return
-    host = urlsplit(url).hostname or ""
+def resolve_checked(host: str, port: int) -> list[tuple]:
+    """Resolve ``host`` once and check every address; returns the (family, sockaddr) pairs to connect to.
+
+    The connection goes to these very addresses, so a name that resolves to a public address for the
+    check and to a private one a moment later (DNS rebinding) never reaches the private one. A name
+    with any private or reserved address is refused outright.
+    """
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except OSError as error:
         raise DeliveryRefused(f"Cannot resolve {host}: {error}") from error
-    for address in addresses:
-        ip = ipaddress.ip_address(address.split("%")[0])
-        if not ip.is_global:
+    targets = []
+    for family, _type, _proto, _name, sockaddr in infos:
+        ip = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
+        if not ip.is_global and not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
             raise DeliveryRefused(f"{host} resolves to a private or reserved address ({ip}).")
+        if (family, sockaddr) not in targets:
+            targets.append((family, sockaddr))
+    if not targets:
+        raise DeliveryRefused(f"Cannot resolve {host}.")
+    return targets
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+def _pinned_socket(targets: list[tuple], timeout: float) -> socket.socket:
+    """A TCP connection to the first checked address that answers (no second lookup)."""
+    last_error: OSError | None = None
+    for family, sockaddr in targets:
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.settimeout(timeout)
+        try:
+            sock.connect(sockaddr)
+        except OSError as error:
+            sock.close()
+            last_error = error
+            continue
+        return sock
+    raise last_error or OSError("No address to connect to.")
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Plain HTTP to a checked address; the Host header still names the host."""
+
+    def __init__(self, host, port, *, targets, timeout):
+        super().__init__(host, port, timeout=timeout)
+        self._targets = targets
+
+    def connect(self):
+        self.sock = _pinned_socket(self._targets, self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """HTTPS to a checked address; SNI, the certificate check and the Host header use the host name."""
+
+    def __init__(self, host, port, *, targets, timeout):
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._targets = targets
+
+    def connect(self):
+        sock = _pinned_socket(self._targets, self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
 @dataclass
@@ -90,30 +130,39 @@ class Attempt:
 
 
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
-    """POST the signed event; returns (HTTP status or None, error text)."""
+    """POST the signed event to the address checked for it; returns (HTTP status or None, error text).
+
+    Redirects are not followed: any answer, 3xx included, is the endpoint's answer.
+    """
     subscription, event = delivery.subscription, delivery.event
     body = webhook_body(event)
-    request = urllib.request.Request(  # noqa: S310 (the scheme is checked: http or https only)
-        validate_webhook_url(subscription.url),
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            "X-Portal-Event": event.event_type,
-            "X-Portal-Event-Id": event.event_id,
-            "X-Portal-Delivery": str(delivery.pk),
-            SIGNATURE_HEADER: webhook_signature(subscription.secret, int(time.time()), body),
-        },
-    )
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "X-Portal-Event": event.event_type,
+        "X-Portal-Event-Id": event.event_id,
+        "X-Portal-Delivery": str(delivery.pk),
+        SIGNATURE_HEADER: webhook_signature(subscription.secret, int(time.time()), body),
+    }
+    connection = None
     try:
-        _check_address(subscription.url)
-        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:  # noqa: S310
+        parts = urlsplit(validate_webhook_url(subscription.url))
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        targets = resolve_checked(parts.hostname, port)
+        kind = _PinnedHTTPSConnection if parts.scheme == "https" else _PinnedHTTPConnection
+        connection = kind(parts.hostname, port, targets=targets, timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection.request("POST", target, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(64 * 1024)
+        if 200 <= response.status < 300:
             return response.status, ""
-    except urllib.error.HTTPError as error:
-        return error.code, f"HTTP {error.code} {error.reason}"[:500]
-    except (DeliveryRefused, ValidationError, urllib.error.URLError, OSError) as error:
-        return None, str(getattr(error, "reason", None) or error)[:500]
+        return response.status, f"HTTP {response.status} {response.reason}"[:500]
+    except (DeliveryRefused, ValidationError, http.client.HTTPException, OSError) as error:
+        return None, (str(error) or type(error).__name__)[:500]
+    finally:
+        if connection is not None:
+            connection.close()
 
 
 def webhook_delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> Attempt | None:

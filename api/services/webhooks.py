@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.audit import audited_create, audited_delete, audited_update
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, Role
 from accounts.queue import enqueue_on_commit
 from contracts.dates import contract_key_dates
 from contracts.models import Contract, ContractStatus, RenewalType
@@ -81,6 +81,15 @@ def _event_types(event_types) -> list[str]:
     return chosen
 
 
+# Only those who answer for a side's integrations point the portal at an endpoint.
+SUBSCRIBER_ROLES = frozenset({Role.ADMIN, Role.MANAGER, Role.VENDOR_ADMIN})
+
+
+def _require_subscriber_role(actor) -> None:
+    if not (actor.is_active and actor.role in SUBSCRIBER_ROLES):
+        raise PermissionDenied("Only managers and vendor administrators may subscribe webhooks.")
+
+
 def _require_owner(subscription: WebhookSubscription, actor) -> None:
     if subscription.owner_id != actor.pk:
         raise PermissionDenied("You may change only your own webhook subscriptions.")
@@ -91,6 +100,7 @@ def webhook_subscription_create(
     *, owner, url: str, event_types, description: str = "", is_active: bool = True, now=None
 ) -> tuple[WebhookSubscription, str]:
     """Subscribe ``owner``'s endpoint; returns the row and its signing secret (shown to the owner once)."""
+    _require_subscriber_role(owner)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     subscription = audited_create(
         model=WebhookSubscription,
@@ -113,6 +123,7 @@ def webhook_subscription_update(
     _require_owner(subscription, actor)
     data = dict(data)
     if "url" in data:
+        _require_subscriber_role(actor)
         data["url"] = validate_webhook_url(data["url"])
     if "event_types" in data:
         data["event_types"] = _event_types(data["event_types"])

@@ -3,6 +3,7 @@
 from django import forms
 
 from accounts import policy
+from accounts.form_tokens import form_token_field
 from vendors.models import Vendor
 
 from ..models import ActionStatus, Decision, Side
@@ -51,6 +52,7 @@ class ActionForm(forms.Form):
 
 
 class ActionCreateForm(ActionForm):
+    form_token = form_token_field()
     meeting = MeetingChoiceField(
         queryset=None, required=False, empty_label="No meeting", label="From the meeting"
     )

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from accounts import policy
+from accounts.form_tokens import form_token_field
 from contracts.models import Contract
 from kpis.models import Breach
 from vendors.models import Vendor
@@ -34,6 +35,7 @@ def _breach_label(breach) -> str:
 
 
 class DecisionForm(forms.Form):
+    form_token = form_token_field()
     title = forms.CharField(max_length=200, label="Decision")
     rationale = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), help_text="Why it was decided.")
     decided_on = forms.DateField(

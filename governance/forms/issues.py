@@ -3,6 +3,7 @@
 from django import forms
 
 from accounts import policy
+from accounts.form_tokens import form_token_field
 from contracts.models import Contract
 from vendors.models import Vendor
 
@@ -55,6 +56,8 @@ class IssueFilterForm(forms.Form):
 class IssueRaiseForm(forms.Form):
     """Managers choose the vendor; vendor users raise issues on their own vendor."""
 
+    form_token = form_token_field()
+
     vendor = forms.ModelChoiceField(queryset=Vendor.objects.order_by("name"), empty_label="Choose a vendor")
     contract = forms.ModelChoiceField(
         queryset=Contract.objects.select_related("vendor").order_by("vendor__name", "reference"),
@@ -101,13 +104,18 @@ class StepForm(forms.Form):
 
 
 class CommentForm(StepForm):
+    form_token = form_token_field()
     body = _text("Comment", help_text="Both sides read the thread.")
 
 
 class EscalateForm(StepForm):
     note = _text("Why escalate now (optional)", rows=2, required=False)
     # The level the person saw: a second click, or a colleague's escalation meanwhile, moves nothing.
-    from_level = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    from_level = forms.IntegerField(
+        widget=forms.HiddenInput,
+        min_value=1,
+        error_messages={"required": "Reload the issue and escalate from the level it shows."},
+    )
 
 
 class ResolveForm(StepForm):

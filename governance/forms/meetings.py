@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q
 
 from accounts import policy
+from accounts.form_tokens import form_token_field
 from vendors.models import Vendor
 
 from ..models import Forum
@@ -131,4 +132,5 @@ class CancelMeetingForm(forms.Form):
 
 
 class CommentForm(forms.Form):
+    form_token = form_token_field()
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Comment")

@@ -326,6 +326,10 @@ def build_agenda(meeting: Meeting, actor=None, *, now: datetime | None = None) -
     return result
 
 
+def _locked_meeting(meeting: Meeting) -> Meeting:
+    return Meeting.objects.select_for_update().select_related("forum").get(pk=meeting.pk)
+
+
 def _require_open_agenda(meeting: Meeting) -> None:
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError("This meeting was cancelled; its agenda can no longer change.")
@@ -335,8 +339,11 @@ def _require_open_agenda(meeting: Meeting) -> None:
 def agenda_add(*, meeting: Meeting, actor, title: str, notes: str = "", section: str = "") -> AgendaItem:
     """An item added by hand, at the end of the agenda."""
     require_client(actor, meeting, "Only the client's managers may change the agenda.")
-    _require_open_agenda(meeting)
     title = required_text(title, "title", "Give the agenda item a title.")
+    # Every change of positions locks the meeting first, so two additions at once take turns and
+    # never share a position.
+    meeting = _locked_meeting(meeting)
+    _require_open_agenda(meeting)
     last = meeting.agenda_items.order_by("-position").values_list("position", flat=True).first() or 0
     return audited_create(
         model=AgendaItem,
@@ -365,6 +372,7 @@ def agenda_move(*, item: AgendaItem, actor, direction: str) -> AgendaItem:
     _require_open_agenda(item.meeting)
     if direction not in ("up", "down"):
         raise ValidationError("Move an item up or down.")
+    _locked_meeting(item.meeting)
     order = list(
         AgendaItem.objects.select_for_update().filter(meeting_id=item.meeting_id).order_by("position", "id")
     )

@@ -127,18 +127,21 @@ def issue_comment(*, issue: Issue, actor, body: str, now: datetime | None = None
 
 @transaction.atomic
 def issue_escalate(
-    *, issue: Issue, actor, note: str = "", from_level: int | None = None, now: datetime | None = None
+    *, issue: Issue, actor, from_level: int, note: str = "", now: datetime | None = None
 ) -> IssueEscalation:
     """Move the issue up one level now; the next level's clock starts from this moment.
 
-    ``from_level`` is the level the person saw: if the issue has moved since (a second click, a
-    colleague, the scheduled scan), nothing happens.
+    ``from_level`` is the level the person saw, and is required: the move is a conditional update
+    from exactly that level, so a second click, a colleague or the scheduled scan that moved the issue
+    meanwhile makes it a no-op with a message, never a second step.
     """
     now = now or timezone.now()
     if not issue_step_permitted(issue=issue, actor=actor, step="escalate"):
         raise PermissionDenied("Only the client's managers escalate an issue by hand.")
+    if from_level is None:
+        raise ValidationError({"from_level": "Reload the issue and escalate from the level it shows."})
     issue = _locked_open(issue)
-    if from_level is not None and issue.level != from_level:
+    if issue.level != from_level:
         raise ValidationError(f"The issue is at level {issue.level} already; it was not escalated again.")
     following = (
         [lvl.level for lvl in issue.path.levels.all() if lvl.level > issue.level] if issue.path else []
@@ -146,9 +149,13 @@ def issue_escalate(
     if not following:
         raise ValidationError("The issue is at the last level of its escalation path already.")
     old, new = issue.level, min(following)
+    moved = Issue.objects.filter(pk=issue.pk, status=IssueStatus.OPEN, level=from_level).update(
+        level=new, level_started_at=now
+    )
+    if moved != 1:
+        raise ValidationError("The issue has moved meanwhile; it was not escalated again.")
     step = IssueEscalation.objects.create(issue=issue, level=new, escalated_at=now, automatic=False, by=actor)
     issue.level, issue.level_started_at = new, now
-    issue.save(update_fields=["level", "level_started_at"])
     note = (note or "").strip()[:TEXT_LIMIT] or f"Escalated by hand to level {new}."
     audit_record(
         actor=actor, action="governance.issue.escalated", obj=issue, changes={"level": [old, new]}, note=note

@@ -8,9 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import policy
+from accounts.form_tokens import create_once
 from accounts.forms import add_service_errors
 from kpis import periods
 
@@ -105,12 +107,20 @@ def action_create(request):
     form = ActionCreateForm(request.POST or None, user=request.user, vendor=vendor, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            action = services.action_create(actor=request.user, vendor=vendor, **form.service_kwargs())
+            url, created = create_once(
+                token=form.cleaned_data["form_token"],
+                user=request.user,
+                create=lambda: services.action_create(
+                    actor=request.user, vendor=vendor, **form.service_kwargs()
+                ),
+                url_of=lambda action: reverse("actions:detail", kwargs={"pk": action.pk}),
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Action item created.")
-            return redirect("actions:detail", pk=action.pk)
+            if created:
+                messages.success(request, "Action item created.")
+            return redirect(url)
     context = {"form": form, "vendor": vendor, "meeting": meeting, "decision": decision}
     return render(request, "governance/actions/action_form.html", context)
 

@@ -6,10 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import policy
+from accounts.form_tokens import create_once
 from accounts.forms import add_service_errors
 
 from ..forms.decisions import DecisionFilterForm, DecisionForm
@@ -75,12 +77,20 @@ def decision_create(request):
     form = DecisionForm(request.POST or None, user=request.user, vendor=vendor, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            decision = services.decision_record(actor=request.user, vendor=vendor, **form.service_kwargs())
+            url, created = create_once(
+                token=form.cleaned_data["form_token"],
+                user=request.user,
+                create=lambda: services.decision_record(
+                    actor=request.user, vendor=vendor, **form.service_kwargs()
+                ),
+                url_of=lambda decision: reverse("decisions:detail", kwargs={"pk": decision.pk}),
+            )
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Decision recorded; the vendor's users can now acknowledge it.")
-            return redirect("decisions:detail", pk=decision.pk)
+            if created:
+                messages.success(request, "Decision recorded; the vendor's users can now acknowledge it.")
+            return redirect(url)
     context = {"form": form, "vendor": vendor, "meeting": meeting}
     return render(request, "governance/decisions/decision_form.html", context)
 

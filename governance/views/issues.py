@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import policy
+from accounts.form_tokens import create_once
 from accounts.forms import add_service_errors
 from accounts.trail import object_trail_for_user
 from vendors.models import Vendor
@@ -63,19 +64,25 @@ def issue_raise(request):
         data = form.cleaned_data
         vendor = data.get("vendor") or Vendor.objects.get(pk=request.user.vendor_id)
         try:
-            issue = services.issue_raise(
-                actor=request.user,
-                vendor=vendor,
-                contract=data["contract"],
-                title=data["title"],
-                description=data["description"],
-                severity=data["severity"],
+            url, created = create_once(
+                token=data["form_token"],
+                user=request.user,
+                create=lambda: services.issue_raise(
+                    actor=request.user,
+                    vendor=vendor,
+                    contract=data["contract"],
+                    title=data["title"],
+                    description=data["description"],
+                    severity=data["severity"],
+                ),
+                url_of=lambda issue: reverse("issues:detail", kwargs={"issue_pk": issue.pk}),
             )
         except ValidationError as error:
             add_service_errors(form, error)
         else:
-            messages.success(request, "Issue raised; its escalation clock is running.")
-            return redirect("issues:detail", issue_pk=issue.pk)
+            if created:
+                messages.success(request, "Issue raised; its escalation clock is running.")
+            return redirect(url)
     return render(request, "governance/issues/issue_form.html", {"form": form})
 
 
@@ -105,10 +112,16 @@ def issue_detail(request, issue_pk):
 
 def _run_step(step: str, issue: Issue, actor, data: dict):
     if step == "comment":
-        return services.issue_comment(issue=issue, actor=actor, body=data["body"])
+        # A comment sent twice (a double click) is added once.
+        return create_once(
+            token=data["form_token"],
+            user=actor,
+            create=lambda: services.issue_comment(issue=issue, actor=actor, body=data["body"]),
+            url_of=lambda comment: reverse("issues:detail", kwargs={"issue_pk": issue.pk}) + "#thread",
+        )
     if step == "escalate":
         return services.issue_escalate(
-            issue=issue, actor=actor, note=data["note"], from_level=data.get("from_level")
+            issue=issue, actor=actor, note=data["note"], from_level=data["from_level"]
         )
     return services.issue_resolve(issue=issue, actor=actor, resolution=data["resolution"])
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts import policy
+from accounts.form_tokens import create_once
 from accounts.forms import add_service_errors
 
 from ..forms.meetings import (
@@ -175,8 +176,16 @@ def meeting_comment(request, meeting_pk):
     form = CommentForm(request.POST)
     if not form.is_valid():
         return _render(request, meeting, bound={"comment": form})
-    services.meeting_comment(meeting=meeting, actor=request.user, body=form.cleaned_data["body"])
-    messages.success(request, "Comment added.")
+    _url, created = create_once(
+        token=form.cleaned_data["form_token"],
+        user=request.user,
+        create=lambda: services.meeting_comment(
+            meeting=meeting, actor=request.user, body=form.cleaned_data["body"]
+        ),
+        url_of=lambda comment: f"{meeting_url(meeting)}#comments",
+    )
+    if created:
+        messages.success(request, "Comment added.")
     return redirect(f"{meeting_url(meeting)}#comments")
 
 

@@ -295,6 +295,16 @@ def upload_confirm(*, upload: MeasurementUpload, actor, now: datetime | None = N
     )
     if claimed != 1:
         return Confirmation(saved=[], already_confirmed=True)
+    # Two uploads of the same figures confirmed at once: the service levels' rows are locked (in id
+    # order, so confirmations never deadlock) before the re-check, so the second confirmation waits for
+    # the first to commit and then finds its figures already recorded.
+    service_level_ids = sorted({row["service_level_id"] for row in upload.rows})
+    list(
+        ServiceLevel.objects.select_for_update(no_key=True)
+        .filter(pk__in=service_level_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     records = [
         (
             row["row"],

@@ -216,7 +216,7 @@ def progress_updates_for_user(*, user, vendor: Vendor) -> QuerySet[ProgressUpdat
 def vendor_team_for_user(*, user, vendor: Vendor, now: datetime | None = None) -> dict:
     """The vendor's users (active first) and its invitations still waiting, in two queries."""
     now = now or timezone.now()
-    users = policy.scope(user, User.objects.filter(vendor=vendor))
+    users = policy.scope(user, User.objects.filter(vendor=vendor)).select_related("deactivated_by")
     invitations = (
         policy.scope(user, Invitation.objects.filter(vendor=vendor))
         .filter(accepted_at__isnull=True, revoked_at__isnull=True)

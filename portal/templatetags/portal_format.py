@@ -4,6 +4,8 @@ from decimal import Decimal, InvalidOperation
 
 from django import template
 
+from accounts.exports import neutralise
+
 register = template.Library()
 
 
@@ -28,3 +30,10 @@ def with_unit(value, unit):
     if figure == "" or not unit:
         return figure
     return f"{figure}{unit}" if unit == "%" else f"{figure} {unit}"
+
+
+@register.filter
+def spreadsheet_safe(value):
+    """Text from a vendor's file shown in a preview: one that a spreadsheet would read as a formula when
+    copied into it (``= + - @``) is shown with a leading apostrophe, as the exports write it."""
+    return neutralise(value)

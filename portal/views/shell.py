@@ -1,14 +1,19 @@
 """The portal shell: the health check and the error pages."""
 
+import ipaddress
 import logging
 
-from celery import current_app
+from celery import current_app as celery_app
+from django.conf import settings
 from django.db import connection
 from django.http import HttpResponseServerError, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_safe
+
+from accounts.ratelimits import client_of
+from api.services.tokens import api_token_authenticate
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +31,7 @@ def _check_database() -> dict:
 
 def _check_broker() -> dict:
     try:
-        conn = current_app.connection_for_write()
+        conn = celery_app.connection_for_write()
         try:
             conn.ensure_connection(max_retries=1, timeout=2)
             transport = conn.transport_cls
@@ -38,15 +43,31 @@ def _check_broker() -> dict:
     return {"status": "ok", "transport": str(transport)}
 
 
+def _may_see_details(request) -> bool:
+    """An API token holder, or a caller on one of ``HEALTHZ_DETAIL_NETWORKS`` (the proxy-aware address)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip() and api_token_authenticate(token.strip()) is not None:
+        return True
+    try:
+        address = ipaddress.ip_address(client_of(request))
+    except ValueError:
+        return False
+    return any(address in network for network in settings.HEALTHZ_DETAIL_NETWORKS)
+
+
 @require_safe
 def healthz(request):
     """For load balancers and monitors: 200 when the database and the broker answer, else 503.
 
-    Error details stay in the log; the response names only the kind of failure.
+    Anonymous callers learn only ok or not; which check failed (and the database and broker kinds)
+    is for API token holders and the internal network. Error details stay in the log.
     """
     checks = {"database": _check_database(), "broker": _check_broker()}
     healthy = all(check["status"] == "ok" for check in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503)
+    body = {"status": "ok" if healthy else "error"}
+    if _may_see_details(request):
+        body.update(checks)
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 # The error pages carry the navigation with its sign-out form, hence the CSRF token.

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts import policy, services
+from accounts import policy, ratelimits, services
 from accounts.forms import InvitationForm, add_service_errors
 from accounts.models import Invitation, User
 
@@ -26,19 +26,34 @@ def vendor_team(request):
     vendor = own_vendor(request.user)
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            invitation, _token = services.invitation_create(
-                vendor=vendor,
-                actor=request.user,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                base_url=request.build_absolute_uri("/"),
+        if not ratelimits.email_allowed(
+            kind="invitation", request=request, address=form.cleaned_data["email"]
+        ):
+            form.add_error(
+                None, "Too many invitations have been sent from here or to this address; try again later."
             )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}. The link works for 7 days.")
-            return redirect("vendor_portal:team")
+            return _invite(request, form, vendor) or _team_page(request, form, vendor)
+    return _team_page(request, form, vendor)
+
+
+def _invite(request, form, vendor):
+    try:
+        invitation, _token = services.invitation_create(
+            vendor=vendor,
+            actor=request.user,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            base_url=request.build_absolute_uri("/"),
+        )
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+    messages.success(request, f"Invitation sent to {invitation.email}. The link works for 7 days.")
+    return redirect("vendor_portal:team")
+
+
+def _team_page(request, form, vendor):
     context = {"vendor": vendor, "form": form, **vendor_team_for_user(user=request.user, vendor=vendor)}
     return render(request, "accounts/vendor_team.html", context)
 
