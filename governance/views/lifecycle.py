@@ -64,8 +64,10 @@ def vendor_lifecycle_move_view(request, pk):
     moves = vendor_services.allowed_moves(vendor)
     wanted = request.GET.get("to")
     initial = {"effective_on": periods.local_today(), "to_status": wanted if wanted in moves else None}
-    form = LifecycleMoveForm(request.POST or None, vendor=vendor, moves=moves, initial=initial)
-    steps = ExitStepFormSet(request.POST or None, prefix="steps")
+    form = LifecycleMoveForm(
+        request.POST if request.method == "POST" else None, vendor=vendor, moves=moves, initial=initial
+    )
+    steps = ExitStepFormSet(request.POST if request.method == "POST" else None, prefix="steps")
     if request.method == "POST" and form.is_valid() and steps.is_valid():
         try:
             change, actions = vendor_lifecycle_move(

@@ -56,12 +56,12 @@ def change_request_create(request, pk):
     contact = _contact_from_query(request, vendor) if kind == ChangeRequestKind.CONTACT else None
     if kind == ChangeRequestKind.DETAILS:
         initial = {name: getattr(vendor, name) for name in services.PROPOSABLE_DETAILS}
-        form = DetailsChangeRequestForm(request.POST or None, initial=initial)
+        form = DetailsChangeRequestForm(request.POST if request.method == "POST" else None, initial=initial)
     else:
         initial = (
             {name: getattr(contact, name) for name in services.PROPOSABLE_CONTACT_FIELDS} if contact else {}
         )
-        form = ContactChangeRequestForm(request.POST or None, initial=initial)
+        form = ContactChangeRequestForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             change_request = services.change_request_submit(

@@ -40,7 +40,7 @@ def contact_list(request, pk):
 @login_required
 def contact_create(request, pk):
     vendor = _managed_vendor(request, pk)
-    form = ContactForm(request.POST or None)
+    form = ContactForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             contact = services.contact_create(vendor=vendor, actor=request.user, **form.service_kwargs())
@@ -63,7 +63,7 @@ def contact_edit(request, pk, contact_pk):
     if contact.is_retired:
         messages.error(request, f"{contact.name} is retired; add them again as a new contact instead.")
         return redirect("vendors:contacts", pk=vendor.pk)
-    form = ContactForm(request.POST or None, instance=contact)
+    form = ContactForm(request.POST if request.method == "POST" else None, instance=contact)
     if request.method == "POST" and form.is_valid():
         try:
             changed = services.contact_update(contact=contact, actor=request.user, **form.service_kwargs())
@@ -86,7 +86,7 @@ def contact_retire(request, pk, contact_pk):
     if contact.is_retired:
         messages.info(request, f"{contact.name} is retired already.")
         return redirect("vendors:contacts", pk=vendor.pk)
-    form = ContactRetireForm(request.POST or None, contact=contact)
+    form = ContactRetireForm(request.POST if request.method == "POST" else None, contact=contact)
     if request.method == "POST" and form.is_valid():
         try:
             services.contact_retire(

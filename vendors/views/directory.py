@@ -39,7 +39,7 @@ def vendor_list(request):
 def vendor_create(request):
     if not policy.can(request.user, policy.Action.CREATE, Vendor):
         raise PermissionDenied
-    form = VendorForm(request.POST or None)
+    form = VendorForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             vendor = services.vendor_create(actor=request.user, **form.service_kwargs())
@@ -57,7 +57,7 @@ def vendor_edit(request, pk):
     vendor = vendor_for_user(user=request.user, pk=pk)
     if not policy.can(request.user, policy.Action.CHANGE, vendor):
         raise PermissionDenied
-    form = VendorForm(request.POST or None, instance=vendor)
+    form = VendorForm(request.POST if request.method == "POST" else None, instance=vendor)
     if request.method == "POST" and form.is_valid():
         try:
             changed = services.vendor_update(vendor=vendor, actor=request.user, **form.service_kwargs())
