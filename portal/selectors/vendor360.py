@@ -452,7 +452,7 @@ def vendor_360_for_user(
     )
     queryset = queryset.prefetch_related(
         "service_categories",
-        Prefetch("contacts", queryset=policy.scope(user, VendorContact.objects.filter(retired_on__isnull=True))),
+        Prefetch("contacts", queryset=policy.scope(user, VendorContact.objects.filter(retired_on=None))),
         Prefetch(
             "contracts",
             queryset=policy.scope(user, Contract.objects.order_by("reference")).prefetch_related(

@@ -7,8 +7,8 @@ from django.utils.cache import patch_vary_headers
 
 from accounts import policy
 from contracts import services as contract_services
-from vendors import services as vendor_services
 from contracts.forms import RenewalDecisionForm, SnoozeForm
+from vendors import services as vendor_services
 
 from ..selectors import contract_detail_for_user
 from ..selectors.contract_page import contract_lifecycle_for_user
