@@ -156,6 +156,26 @@ def test_managers_edit_the_checklist_defaults_per_tier(client_for, manager, view
     assert viewer_client.post(url, {"tier": "low"}).status_code == 403
 
 
+def test_a_move_chosen_on_the_lifecycle_page_asks_only_for_what_it_needs(client_for, onboarding, manager):
+    client = client_for(manager)
+    lifecycle = client.get(reverse("vendors:lifecycle", args=[onboarding.pk])).content.decode()
+    url = reverse("vendors:lifecycle_move", args=[onboarding.pk])
+    assert f"{url}?to=active" in lifecycle and f"{url}?to=prospect" in lifecycle
+
+    back = client.get(url + "?to=prospect").context["form"]
+    assert set(back.fields) == {"to_status", "effective_on", "reason"}
+    activate = client.get(url + "?to=active").context["form"]
+    assert "override_reason" in activate.fields and "exit_plan" not in activate.fields
+
+    response = client.post(
+        url + "?to=prospect", {"to_status": "prospect", "effective_on": TODAY, "reason": "Paused."}
+    )
+
+    assert response.status_code == 302
+    onboarding.refresh_from_db()
+    assert onboarding.status == VendorStatus.PROSPECT
+
+
 def test_a_move_needs_a_reason_and_an_allowed_target(client_for, onboarding, manager):
     response = move(client_for(manager), onboarding, to_status=VendorStatus.EXITING, reason="")
     assert response.status_code == 200

@@ -40,10 +40,20 @@ class LifecycleMoveForm(forms.Form):
         help_text="Exiting and exited end the relationship; the move is recorded for good.",
     )
 
-    def __init__(self, *args, vendor: Vendor, moves, **kwargs):
+    def __init__(self, *args, vendor: Vendor, moves, target: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         labels = dict(VendorStatus.choices)
         self.fields["to_status"].choices = [(move, labels[move]) for move in moves]
+        if target in moves:
+            # One move chosen from the lifecycle page: only the fields that move needs.
+            self.fields["to_status"].widget = forms.HiddenInput()
+            self.fields["to_status"].initial = target
+            if target != VendorStatus.ACTIVE:
+                del self.fields["override_reason"]
+            if target != VendorStatus.EXITING:
+                del self.fields["exit_on"], self.fields["exit_plan"]
+            if target not in CONFIRMED_MOVES:
+                del self.fields["confirm"]
 
     def clean(self):
         data = super().clean()
@@ -52,8 +62,15 @@ class LifecycleMoveForm(forms.Form):
         return data
 
     def service_kwargs(self) -> dict:
-        names = ("to_status", "effective_on", "reason", "override_reason", "exit_on", "exit_plan")
-        return {name: self.cleaned_data[name] for name in names}
+        data = self.cleaned_data
+        return {
+            "to_status": data["to_status"],
+            "effective_on": data["effective_on"],
+            "reason": data["reason"],
+            "override_reason": data.get("override_reason", ""),
+            "exit_on": data.get("exit_on"),
+            "exit_plan": data.get("exit_plan", ""),
+        }
 
 
 class ExitStepForm(forms.Form):

@@ -62,16 +62,20 @@ def vendor_lifecycle_move_view(request, pk):
     if not policy.can(request.user, policy.Action.CHANGE, vendor):
         raise PermissionDenied
     moves = vendor_services.allowed_moves(vendor)
-    wanted = request.GET.get("to")
-    initial = {"effective_on": periods.local_today(), "to_status": wanted if wanted in moves else None}
-    form = LifecycleMoveForm(
-        request.POST if request.method == "POST" else None, vendor=vendor, moves=moves, initial=initial
-    )
-    steps = ExitStepFormSet(request.POST if request.method == "POST" else None, prefix="steps")
-    if request.method == "POST" and form.is_valid() and steps.is_valid():
+    target = request.GET.get("to") if request.GET.get("to") in moves else None
+    data = request.POST if request.method == "POST" else None
+    initial = {"effective_on": periods.local_today()}
+    form = LifecycleMoveForm(data, vendor=vendor, moves=moves, target=target, initial=initial)
+    # Exit steps only where an exit may be chosen.
+    wants_steps = target in (None, VendorStatus.EXITING) and VendorStatus.EXITING in moves
+    steps = ExitStepFormSet(data, prefix="steps") if wants_steps else None
+    if request.method == "POST" and form.is_valid() and (steps is None or steps.is_valid()):
         try:
             change, actions = vendor_lifecycle_move(
-                vendor=vendor, actor=request.user, exit_steps=_exit_steps(steps), **form.service_kwargs()
+                vendor=vendor,
+                actor=request.user,
+                exit_steps=_exit_steps(steps) if steps is not None else (),
+                **form.service_kwargs(),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -86,7 +90,8 @@ def vendor_lifecycle_move_view(request, pk):
         "form": form,
         "steps": steps,
         "checklist": onboarding_checklist(vendor=vendor),
-        "wanted": form["to_status"].value() or wanted,
+        "wanted": target or form["to_status"].value(),
+        "wanted_label": VendorStatus(target).label if target else "",
         "confirmed_moves": CONFIRMED_MOVES,
         "statuses": VendorStatus,
     }
