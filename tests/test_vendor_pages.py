@@ -12,7 +12,7 @@ from accounts.models import AuditEvent
 from tests import factories
 from vendors import services
 from vendors.identifiers import lei_checksum_ok
-from vendors.models import Vendor, VendorContact, VendorStatus, VendorTier
+from vendors.models import ServiceCategory, Vendor, VendorContact, VendorStatus, VendorTier
 
 pytestmark = pytest.mark.django_db
 
@@ -61,6 +61,23 @@ def test_manager_creates_a_vendor_as_a_prospect(client_for, manager):
     assert created.actor == manager and created.changes["name"] == [None, "Initech Services"]
     categories = AuditEvent.objects.get(action="vendors.vendor.updated", object_id=str(vendor.pk))
     assert categories.changes == {"service_categories": [[], [category.pk]]}
+
+
+def test_new_service_categories_are_created_once_from_the_vendor_form(client_for, manager, vendor_a):
+    existing = factories.ServiceCategoryFactory(name="Service desk")
+    client = client_for(manager)
+
+    client.post(reverse("vendors:create"), vendor_form(new_categories="service desk, Hosting, Hosting"))
+    client.post(
+        reverse("vendors:edit", args=[vendor_a.pk]),
+        vendor_form(name=vendor_a.name, new_categories="Hosting", service_categories=[existing.pk]),
+    )
+
+    vendor = Vendor.objects.get(name="Initech Services")
+    hosting = ServiceCategory.objects.get(name="Hosting")
+    assert set(vendor.service_categories.all()) == {existing, hosting}
+    assert set(vendor_a.service_categories.all()) == {existing, hosting}
+    assert AuditEvent.objects.filter(action="vendors.servicecategory.created").count() == 1
 
 
 def test_bad_identifiers_are_field_errors_and_nothing_is_saved(client_for, manager):

@@ -89,6 +89,12 @@ class VendorForm(forms.ModelForm):
     )
     duns = forms.CharField(label="D-U-N-S no.", max_length=15, required=False, help_text="9 digits.")
     internal_owner = OwnerChoiceField(queryset=None, required=False, empty_label="No owner", label="Owner")
+    new_categories = forms.CharField(
+        max_length=300,
+        required=False,
+        label="New service categories",
+        help_text="Categories not in the list yet, separated by commas; they are added for every vendor.",
+    )
 
     class Meta:
         model = Vendor
@@ -102,6 +108,7 @@ class VendorForm(forms.ModelForm):
             "parent",
             "tier",
             "service_categories",
+            "new_categories",
             "internal_owner",
             "website",
             "address",
@@ -125,6 +132,8 @@ class VendorForm(forms.ModelForm):
             parents = parents.exclude(pk=self.instance.pk)
         self.fields["parent"].queryset = parents
         self.fields["parent"].empty_label = "None"
+        if not ServiceCategory.objects.exists():
+            self.fields["service_categories"].help_text = "No categories yet: name them below."
 
     def _clean_identifier(self, name, validator):
         value = identifiers.normalise(self.cleaned_data.get(name, ""))
@@ -143,6 +152,14 @@ class VendorForm(forms.ModelForm):
     def _post_clean(self):
         # The service validates and saves the row (with its audit event); the form only checks fields.
         pass
+
+    def clean_new_categories(self):
+        names = [name.strip() for name in self.cleaned_data["new_categories"].split(",")]
+        names = list(dict.fromkeys(name for name in names if name))
+        too_long = [name for name in names if len(name) > ServiceCategory._meta.get_field("name").max_length]
+        if too_long:
+            raise forms.ValidationError("A category name has at most 80 characters.")
+        return names
 
     def service_kwargs(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

@@ -23,6 +23,7 @@ from .models import (
     ChangeRequestKind,
     ChangeRequestStatus,
     OnboardingRequirement,
+    ServiceCategory,
     Vendor,
     VendorChangeRequest,
     VendorContact,
@@ -94,6 +95,15 @@ def _check_owner(owner) -> None:
         raise ValidationError({"internal_owner": "The owner must be an active user of the client."})
 
 
+def _with_new_categories(categories, names, actor) -> list[ServiceCategory]:
+    """The chosen categories plus those named, created when the catalogue lacks them (case-insensitively)."""
+    categories = list(categories or ())
+    for name in names or ():
+        existing = ServiceCategory.objects.filter(name__iexact=name).first()
+        categories.append(existing or audited_create(model=ServiceCategory, actor=actor, name=name))
+    return list({category.pk: category for category in categories}.values())
+
+
 def _set_categories(*, vendor: Vendor, categories, actor, note: str = "") -> None:
     old = sorted(vendor.service_categories.values_list("pk", flat=True))
     new = sorted(category.pk for category in categories)
@@ -110,7 +120,7 @@ def _set_categories(*, vendor: Vendor, categories, actor, note: str = "") -> Non
 
 
 @transaction.atomic
-def vendor_create(*, actor, name: str, service_categories=(), **fields) -> Vendor:
+def vendor_create(*, actor, name: str, service_categories=(), new_categories=(), **fields) -> Vendor:
     """A new vendor, always a prospect: the lifecycle moves it on from there."""
     _require(actor, policy.Action.CREATE, Vendor, "Only the client's managers may add vendors.")
     unknown = set(fields) - set(VENDOR_FIELDS)
@@ -120,12 +130,15 @@ def vendor_create(*, actor, name: str, service_categories=(), **fields) -> Vendo
     _required_text(data["name"], "name", "Give the vendor a name.")
     _check_owner(data.get("internal_owner"))
     vendor = audited_create(model=Vendor, actor=actor, status=VendorStatus.PROSPECT, **data)
-    _set_categories(vendor=vendor, categories=service_categories, actor=actor)
+    categories = _with_new_categories(service_categories, new_categories, actor)
+    _set_categories(vendor=vendor, categories=categories, actor=actor)
     return vendor
 
 
 @transaction.atomic
-def vendor_update(*, vendor: Vendor, actor, service_categories=None, note: str = "", **fields) -> list[str]:
+def vendor_update(
+    *, vendor: Vendor, actor, service_categories=None, new_categories=(), note: str = "", **fields
+) -> list[str]:
     """Change the master record; returns the names of the fields that changed."""
     _require(actor, policy.Action.CHANGE, vendor, "Only the client's managers may change a vendor.")
     unknown = set(fields) - set(VENDOR_FIELDS)
@@ -139,6 +152,9 @@ def vendor_update(*, vendor: Vendor, actor, service_categories=None, note: str =
     if "internal_owner" in data:
         _check_owner(data["internal_owner"])
     _vendor, changed = audited_update(instance=vendor, actor=actor, data=data, note=note)
+    if new_categories:
+        current = vendor.service_categories.all() if service_categories is None else service_categories
+        service_categories = _with_new_categories(current, new_categories, actor)
     if service_categories is not None:
         before = set(vendor.service_categories.values_list("pk", flat=True))
         _set_categories(vendor=vendor, categories=service_categories, actor=actor, note=note)
