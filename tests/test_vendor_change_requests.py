@@ -48,6 +48,19 @@ def test_a_vendor_administrator_proposes_and_the_record_stays(client_for, vendor
     ).exists()
 
 
+def test_the_vendor_list_shows_waiting_requests_and_the_vendor_home_links_them(
+    client_for, manager, vendor_a, vendor_a_admin
+):
+    admin_client = client_for(vendor_a_admin)
+    home = admin_client.get(reverse("vendor_portal:home")).content.decode()
+    assert reverse("vendors:change_requests", args=[vendor_a.pk]) in home
+    propose_address(admin_client, vendor_a)
+
+    listing = client_for(manager).get(reverse("vendors:list")).content.decode()
+
+    assert "1 change request waiting" in listing
+
+
 def test_a_proposal_is_checked_like_the_managers_form(client_for, vendor_a, vendor_a_admin):
     client = client_for(vendor_a_admin)
     url = reverse("vendors:change_request_create", args=[vendor_a.pk])

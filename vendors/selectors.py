@@ -1,11 +1,19 @@
 """Reads of vendors for one user: scoped by the access policy and prefetched for the pages that show them."""
 
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from accounts import policy
 from accounts.models import AuditEvent
 
-from .models import OnboardingRequirement, Vendor, VendorChangeRequest, VendorContact, VendorStatusChange
+from .models import (
+    ChangeRequestStatus,
+    OnboardingRequirement,
+    Vendor,
+    VendorChangeRequest,
+    VendorContact,
+    VendorStatusChange,
+)
 
 
 def vendor_list_for_user(*, user, tier: str | None = None, status: str | None = None) -> QuerySet[Vendor]:
@@ -17,6 +25,18 @@ def vendor_list_for_user(*, user, tier: str | None = None, status: str | None = 
     if status:
         vendors = vendors.filter(status=status)
     return vendors
+
+
+def with_pending_change_requests(vendors: QuerySet[Vendor]) -> QuerySet[Vendor]:
+    """Each vendor annotated with ``pending_change_requests``: proposals waiting for a decision."""
+    pending = (
+        VendorChangeRequest.objects.filter(vendor=OuterRef("pk"), status=ChangeRequestStatus.PENDING)
+        .order_by()
+        .values("vendor")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return vendors.annotate(pending_change_requests=Coalesce(Subquery(pending), 0))
 
 
 def vendor_for_user(*, user, pk: int) -> Vendor:

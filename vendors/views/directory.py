@@ -13,7 +13,7 @@ from accounts.forms import add_service_errors
 from .. import services
 from ..forms import VendorFilterForm, VendorForm
 from ..models import Vendor
-from ..selectors import vendor_for_user, vendor_list_for_user
+from ..selectors import vendor_for_user, vendor_list_for_user, with_pending_change_requests
 
 PAGE_SIZE = 25
 
@@ -24,7 +24,7 @@ def vendor_list(request):
     if not request.user.is_internal:
         return redirect("vendors:detail", pk=request.user.vendor_id)
     form = VendorFilterForm(request.GET)
-    vendors = vendor_list_for_user(user=request.user, **form.filters())
+    vendors = with_pending_change_requests(vendor_list_for_user(user=request.user, **form.filters()))
     page_obj = Paginator(vendors, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
