@@ -69,6 +69,11 @@ def test_a_proposal_is_checked_like_the_managers_form(client_for, vendor_a, vend
     assert bad.status_code == 200 and "check digits" in bad.context["form"].errors["lei"][0]
     same = client.post(url, details_form(vendor_a))
     assert same.status_code == 200 and "Nothing would change" in same.content.decode()
+    # An identifier on record as people type it is the same identifier.
+    vendor_a.vat_number = "GB 298 4471 63"
+    vendor_a.save(update_fields=["vat_number"])
+    typed = client.post(url, details_form(vendor_a, vat_number="GB298447163"))
+    assert "Nothing would change" in typed.content.decode()
     assert not VendorChangeRequest.objects.exists()
 
 

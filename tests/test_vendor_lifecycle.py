@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AuditEvent, Role
@@ -304,3 +306,25 @@ def test_vendor_users_do_not_see_the_lifecycle(client_for, vendor_a, vendor_a_us
         reverse("vendors:lifecycle", args=[vendor_a.pk])
         not in client.get(reverse("vendors:detail", args=[vendor_a.pk])).content.decode()
     )
+
+
+def test_the_lifecycle_page_runs_a_fixed_number_of_queries(client_for, manager, onboarding):
+    client = client_for(manager)
+    url = reverse("vendors:lifecycle", args=[onboarding.pk])
+
+    def back_and_forth(times):
+        for _ in range(times):
+            for status in (VendorStatus.PROSPECT, VendorStatus.ONBOARDING):
+                services.vendor_status_change(
+                    vendor=onboarding, actor=manager, to_status=status, reason="Paused.", effective_on=TODAY
+                )
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    back_and_forth(1)
+    small = count()
+    back_and_forth(5)
+    assert count() == small

@@ -300,10 +300,11 @@ def vendor_status_change(
         data["exit_on"] = locked.exit_on or effective_on
     elif locked.status == VendorStatus.EXITING:
         data["exit_on"] = None  # the exit is called off; the plan stays on record
+    from_status = locked.status
     audited_update(instance=locked, actor=actor, data=data, note=reason)
     change = VendorStatusChange(
         vendor=locked,
-        from_status=vendor.status,
+        from_status=from_status,
         to_status=to_status,
         reason=reason,
         effective_on=effective_on,
@@ -395,7 +396,8 @@ def change_request_submit(
     if kind == ChangeRequestKind.CONTACT and contact is None:
         _required_text(proposed.get("name", ""), "name", "Give the new contact's name.")
     current = {name: plain_value(getattr(instance, name, "")) if instance else "" for name in proposed}
-    proposed = {name: value for name, value in proposed.items() if value != current[name]}
+    on_record = _normalised(current)
+    proposed = {name: value for name, value in proposed.items() if value != on_record[name]}
     if not proposed:
         raise ValidationError("Nothing would change: the values are the ones on record.")
     errors = _proposal_errors(model, instance or VendorContact(vendor=vendor), proposed)
