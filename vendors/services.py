@@ -418,11 +418,8 @@ def change_request_submit(
 
 
 def _claim(change_request: VendorChangeRequest) -> VendorChangeRequest:
-    locked = (
-        VendorChangeRequest.objects.select_for_update()
-        .select_related("vendor", "contact")
-        .get(pk=change_request.pk)
-    )
+    requests = VendorChangeRequest.objects.select_for_update(of=("self",)).select_related("vendor", "contact")
+    locked = requests.get(pk=change_request.pk)
     if not locked.is_pending:
         raise ValidationError(f"This change was {locked.get_status_display().lower()} already.")
     return locked
