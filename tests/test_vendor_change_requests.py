@@ -8,7 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, Role
+from tests import factories
+from tests.concurrency import in_threads
 from vendors import services
 from vendors.models import ChangeRequestKind, ChangeRequestStatus, VendorChangeRequest, VendorContact
 
@@ -252,3 +254,24 @@ def test_the_change_request_list_runs_a_fixed_number_of_queries(
     small = count()
     grow(8)
     assert count() == small
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="Concurrent decisions need PostgreSQL.")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_approvals_apply_a_change_once():
+    manager = factories.InternalUserFactory()
+    vendor = factories.VendorFactory()
+    admin = factories.VendorUserFactory(vendor=vendor, role=Role.VENDOR_ADMIN)
+    change = services.change_request_submit(
+        vendor=vendor, actor=admin, kind=ChangeRequestKind.CONTACT, proposed={"name": "Nina New"}
+    )
+
+    outcomes = in_threads(
+        lambda: services.change_request_approve(change_request=change, actor=manager),
+        refusals=(ValidationError,),
+    )
+
+    assert sum(isinstance(outcome, ValidationError) for outcome in outcomes) == len(outcomes) - 1
+    assert VendorContact.objects.filter(vendor=vendor, name="Nina New").count() == 1
+    assert AuditEvent.objects.filter(action="vendors.vendorchangerequest.updated").count() == 1

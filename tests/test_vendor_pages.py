@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from accounts.models import AuditEvent
 from tests import factories
+from tests.concurrency import in_threads
 from vendors import services
 from vendors.identifiers import lei_checksum_ok
 from vendors.models import ServiceCategory, Vendor, VendorContact, VendorStatus, VendorTier
@@ -343,3 +344,19 @@ def test_list_pages_run_a_fixed_number_of_queries(client_for, manager, vendor_a)
     assert small == large
     # vendor list: session, user, count, page of vendors, their categories (prefetch).
     assert small[0] <= 6
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="Concurrent writes need PostgreSQL.")
+@pytest.mark.django_db(transaction=True)
+def test_contacts_added_at_once_leave_exactly_one_primary():
+    manager = factories.InternalUserFactory()
+    vendor = factories.VendorFactory()
+    names = iter(["Ann", "Ben", "Cat", "Dan"])
+
+    in_threads(
+        lambda: services.contact_create(vendor=vendor, actor=manager, name=next(names), is_primary=True)
+    )
+
+    contacts = VendorContact.objects.filter(vendor=vendor)
+    assert contacts.count() == 4 and contacts.filter(is_primary=True).count() == 1
