@@ -3,12 +3,14 @@ checked identifiers), contacts with exactly one primary, read-only pages for vie
 isolation for vendor users, the audit trail's old → new values, and query counts of the lists."""
 
 import pytest
+from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, Invitation, Role
+from accounts.services import invitation_create
 from tests import factories
 from tests.concurrency import in_threads
 from vendors import services
@@ -360,3 +362,55 @@ def test_contacts_added_at_once_leave_exactly_one_primary():
 
     contacts = VendorContact.objects.filter(vendor=vendor)
     assert contacts.count() == 4 and contacts.filter(is_primary=True).count() == 1
+
+
+# ---- The vendor's first administrator -----------------------------------------------------------------
+
+
+def test_a_manager_invites_the_vendors_administrator(
+    client_for, manager, vendor_a, django_capture_on_commit_callbacks
+):
+    client = client_for(manager)
+    contacts = client.get(reverse("vendors:contacts", args=[vendor_a.pk])).content.decode()
+    assert (
+        "No administrator yet" in contacts and reverse("vendors:admin_invite", args=[vendor_a.pk]) in contacts
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("vendors:admin_invite", args=[vendor_a.pk]), {"email": "Ops@Acme.test"}
+        )
+
+    assert response.status_code == 302
+    invitation = Invitation.objects.get(vendor=vendor_a)
+    assert (invitation.email, invitation.role, invitation.invited_by) == (
+        "ops@acme.test",
+        Role.VENDOR_ADMIN,
+        manager,
+    )
+    assert mail.outbox[-1].to == ["ops@acme.test"]
+    assert AuditEvent.objects.filter(action="accounts.invitation.created", actor=manager).exists()
+    assert "ops@acme.test" in client.get(reverse("vendors:contacts", args=[vendor_a.pk])).content.decode()
+
+
+def test_managers_invite_administrators_only_and_viewers_nobody(client_for, manager, viewer, vendor_a):
+    with pytest.raises(PermissionDenied):
+        invitation_create(
+            vendor=vendor_a, actor=manager, email="x@acme.test", role=Role.VENDOR_USER, base_url="http://t/"
+        )
+    with pytest.raises(PermissionDenied):
+        invitation_create(
+            vendor=vendor_a, actor=viewer, email="x@acme.test", role=Role.VENDOR_ADMIN, base_url="http://t/"
+        )
+    response = client_for(viewer).post(
+        reverse("vendors:admin_invite", args=[vendor_a.pk]), {"email": "x@a.test"}
+    )
+    assert response.status_code == 403
+
+
+def test_an_address_already_on_the_portal_is_a_field_error(client_for, manager, vendor_a, vendor_b_user):
+    response = client_for(manager).post(
+        reverse("vendors:admin_invite", args=[vendor_a.pk]), {"email": vendor_b_user.email}
+    )
+    assert response.status_code == 200
+    assert "already has an account" in response.context["form"].errors["email"][0]

@@ -205,6 +205,17 @@ class ContactRetireForm(forms.Form):
             del self.fields["successor"]
 
 
+class VendorAdminInviteForm(forms.Form):
+    email = forms.EmailField(
+        label="E-mail of the vendor's administrator",
+        max_length=254,
+        help_text="They receive a single-use link valid for 7 days, then invite their own colleagues.",
+    )
+
+    def clean_email(self):
+        return self.cleaned_data["email"].lower()
+
+
 class OnboardingRequirementsForm(forms.Form):
     """The items that block activation, for one tier."""
 

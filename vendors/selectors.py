@@ -1,10 +1,13 @@
 """Reads of vendors for one user: scoped by the access policy and prefetched for the pages that show them."""
 
+from dataclasses import dataclass
+
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts import policy
-from accounts.models import AuditEvent
+from accounts.models import AuditEvent, Invitation, Role, User
 
 from .models import (
     ChangeRequestStatus,
@@ -57,6 +60,22 @@ def contact_for_user(*, user, vendor: Vendor, pk: int) -> VendorContact:
     return policy.get_visible_or_404(
         user, VendorContact.objects.select_related("vendor"), vendor=vendor, pk=pk
     )
+
+
+@dataclass(frozen=True)
+class VendorAdministrators:
+    users: list
+    invitations: list
+
+
+def vendor_administrators(*, vendor: Vendor, now=None) -> VendorAdministrators:
+    """The vendor's active administrators and the pending invitations for one (for internal users)."""
+    now = now or timezone.now()
+    users = User.objects.filter(vendor=vendor, role=Role.VENDOR_ADMIN, is_active=True).order_by("full_name")
+    invitations = Invitation.objects.filter(
+        vendor=vendor, role=Role.VENDOR_ADMIN, accepted_at=None, revoked_at=None, expires_at__gt=now
+    ).order_by("-created_at")
+    return VendorAdministrators(list(users), list(invitations))
 
 
 def change_requests_for_user(*, user, vendor: Vendor) -> QuerySet[VendorChangeRequest]:

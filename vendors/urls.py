@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/contacts/new/", contacts.contact_create, name="contact_create"),
     path("<int:pk>/contacts/<int:contact_pk>/edit/", contacts.contact_edit, name="contact_edit"),
     path("<int:pk>/contacts/<int:contact_pk>/retire/", contacts.contact_retire, name="contact_retire"),
+    path("<int:pk>/invite-admin/", contacts.vendor_admin_invite, name="admin_invite"),
     path("<int:pk>/changes/", change_requests.change_request_list, name="change_requests"),
     path("<int:pk>/changes/new/", change_requests.change_request_create, name="change_request_create"),
     path(

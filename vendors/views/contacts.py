@@ -1,4 +1,5 @@
-"""A vendor's contacts: everyone who may see the vendor reads them; managers add, edit and retire them."""
+"""A vendor's contacts: everyone who may see the vendor reads them; managers add, edit and retire them,
+and invite the vendor's administrator."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,10 +9,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts import policy
 from accounts.forms import add_service_errors
+from accounts.models import Role
+from accounts.services import invitation_create
 
 from .. import services
-from ..forms import ContactForm, ContactRetireForm
-from ..selectors import contact_for_user, contacts_for_user, vendor_for_user
+from ..forms import ContactForm, ContactRetireForm, VendorAdminInviteForm
+from ..selectors import contact_for_user, contacts_for_user, vendor_administrators, vendor_for_user
 
 
 def _managed_vendor(request, pk):
@@ -32,6 +35,7 @@ def contact_list(request, pk):
         "retired": retired,
         "can_manage": policy.can(request.user, policy.Action.CHANGE, vendor),
         "may_propose": services.may_propose_change(request.user, vendor),
+        "administrators": vendor_administrators(vendor=vendor) if request.user.is_internal else None,
     }
     return render(request, "vendors/contact_list.html", context)
 
@@ -100,3 +104,27 @@ def contact_retire(request, pk, contact_pk):
     return render(
         request, "vendors/contact_retire.html", {"form": form, "vendor": vendor, "contact": contact}
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def vendor_admin_invite(request, pk):
+    """A manager invites the vendor's administrator, who then invites the rest of its organisation."""
+    vendor = _managed_vendor(request, pk)
+    form = VendorAdminInviteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, _token = invitation_create(
+                vendor=vendor,
+                actor=request.user,
+                email=form.cleaned_data["email"],
+                role=Role.VENDOR_ADMIN,
+                base_url=request.build_absolute_uri("/"),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}. The link works for 7 days.")
+            return redirect("vendors:contacts", pk=vendor.pk)
+    context = {"vendor": vendor, "form": form, "administrators": vendor_administrators(vendor=vendor)}
+    return render(request, "vendors/admin_invite.html", context)
