@@ -20,7 +20,7 @@ from django.utils.module_loading import import_string
 
 from . import policy
 from .audit import audit_record, audited_update
-from .models import VENDOR_ROLES, Invitation, User
+from .models import VENDOR_ROLES, Invitation, Role, User
 from .queue import enqueue_on_commit
 
 INVITATION_VALID_FOR = timedelta(days=7)
@@ -52,7 +52,11 @@ def invitation_create(
     nothing about who has an account); its holder is told by e-mail instead, without a link.
     """
     now = now or timezone.now()
-    _require_manage_users(actor, Invitation(vendor=vendor))
+    # The client's managers onboard a vendor, so they may invite its administrators (who then invite
+    # the rest of their organisation themselves).
+    onboards = role == Role.VENDOR_ADMIN and getattr(actor, "is_internal", False)
+    if not (onboards and policy.can(actor, policy.Action.CHANGE, vendor)):
+        _require_manage_users(actor, Invitation(vendor=vendor))
     email = User.objects.normalize_email(email).strip().lower()
     if role not in VENDOR_ROLES:
         raise ValidationError({"role": "Invitations are for vendor roles only."})

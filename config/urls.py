@@ -4,14 +4,16 @@ from django.contrib import admin
 from django.urls import include, path
 
 from contracts import urls as contract_lifecycle_urls
+from governance.urls import lifecycle as vendor_lifecycle_urls
 from portal import views as portal_views
-from vendors import views as vendor_views
+from vendors import urls as vendor_directory_urls
 
 # The vendor 360 and contract pages combine every app's data, so they live in the top layer.
 vendor_urls = (
     [
-        path("", vendor_views.vendor_list, name="list"),
+        *vendor_directory_urls.urlpatterns,
         path("<int:pk>/", portal_views.vendor_detail, name="detail"),
+        *vendor_lifecycle_urls.urlpatterns,
     ],
     "vendors",
 )

@@ -64,9 +64,10 @@ from tests import (
     factories_gov_reviews,
     factories_meetings,
     factories_selection,
+    factories_vendors,
 )
 from tests.factories import INTERNAL_MARK
-from vendors.models import Vendor, VendorContact
+from vendors.models import Vendor, VendorChangeRequest, VendorContact
 
 pytestmark = pytest.mark.django_db
 
@@ -374,6 +375,7 @@ ON_DEMAND_OBJECTS = {
     Candidate: factories_selection.sweep_candidate,
     Commitment: factories_selection.sweep_commitment,
     Evaluator: factories_selection.sweep_evaluator,
+    VendorChangeRequest: factories_vendors.sweep_change_request,
 }
 
 

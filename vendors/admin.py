@@ -16,7 +16,16 @@ class ServiceCategoryAdmin(AuditedModelAdmin, admin.ModelAdmin):
 class VendorContactInline(admin.TabularInline):
     model = VendorContact
     extra = 0
-    fields = ("name", "job_title", "email", "phone", "is_primary", "is_escalation_contact", "notes")
+    fields = (
+        "name",
+        "job_title",
+        "email",
+        "phone",
+        "is_primary",
+        "is_escalation_contact",
+        "notes",
+        "retired_on",
+    )
 
 
 @admin.register(Vendor)
@@ -25,13 +34,30 @@ class VendorAdmin(AuditedModelAdmin, admin.ModelAdmin):
     list_filter = ("tier", "status", "service_categories")
     list_select_related = ("internal_owner",)
     search_fields = ("name", "legal_name", "registration_number", "vat_number")
-    autocomplete_fields = ("internal_owner",)
+    autocomplete_fields = ("internal_owner", "parent")
     filter_horizontal = ("service_categories",)
     readonly_fields = ("created_at", "updated_at")
     fieldsets = (
-        (None, {"fields": ("name", "legal_name", "status", "tier", "service_categories", "internal_owner")}),
-        ("Identifiers", {"fields": ("registration_number", "vat_number", "website")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "legal_name",
+                    "parent",
+                    "status",
+                    "tier",
+                    "service_categories",
+                    "internal_owner",
+                )
+            },
+        ),
+        (
+            "Identifiers",
+            {"fields": ("registration_number", "vat_number", "lei", "duns", "website", "address")},
+        ),
         ("Notes", {"fields": ("description", "internal_notes")}),
+        ("Exit", {"fields": ("exit_on", "exit_plan")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     inlines = (VendorContactInline,)

@@ -456,13 +456,13 @@ def vendor_360_for_user(
     today = today or timezone.localdate()
     overdue_actions = ActionItem.objects.filter(status__in=ACTION_OPEN_STATUSES, due_on__lt=today)
     open_issues = Issue.objects.filter(status=IssueStatus.OPEN)
-    queryset = Vendor.objects.select_related("internal_owner").annotate(
+    queryset = Vendor.objects.select_related("internal_owner", "parent").annotate(
         overdue_action_count=_per_vendor_count(policy.scope(user, overdue_actions), "vendor"),
         open_issue_count=_per_vendor_count(policy.scope(user, open_issues), "vendor"),
     )
     queryset = queryset.prefetch_related(
         "service_categories",
-        Prefetch("contacts", queryset=policy.scope(user, VendorContact.objects.all())),
+        Prefetch("contacts", queryset=policy.scope(user, VendorContact.objects.filter(retired_on=None))),
         Prefetch(
             "contracts",
             queryset=policy.scope(user, Contract.objects.order_by("reference")).prefetch_related(

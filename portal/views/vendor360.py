@@ -8,6 +8,7 @@ from django.utils.cache import patch_vary_headers
 from accounts import policy
 from contracts import services as contract_services
 from contracts.forms import RenewalDecisionForm, SnoozeForm
+from vendors import services as vendor_services
 
 from ..selectors import contract_detail_for_user
 from ..selectors.contract_page import contract_lifecycle_for_user
@@ -73,6 +74,8 @@ def vendor_detail(request, pk):
             "overdue_actions_url": list_url(ACTION_LIST, status="overdue", vendor=page.vendor.pk),
             # The issue list shows open issues unless asked otherwise.
             "open_issues_url": list_url(ISSUE_LIST, vendor=page.vendor.pk),
+            "can_change_vendor": policy.can(request.user, policy.Action.CHANGE, page.vendor),
+            "may_propose_change": vendor_services.may_propose_change(request.user, page.vendor),
         }
         response = render(request, "portal/vendor_detail.html", context)
     patch_vary_headers(response, ["HX-Request", "HX-Target"])
