@@ -408,9 +408,18 @@ def test_managers_invite_administrators_only_and_viewers_nobody(client_for, mana
     assert response.status_code == 403
 
 
-def test_an_address_already_on_the_portal_is_a_field_error(client_for, manager, vendor_a, vendor_b_user):
-    response = client_for(manager).post(
-        reverse("vendors:admin_invite", args=[vendor_a.pk]), {"email": vendor_b_user.email}
-    )
+def test_an_address_already_on_the_portal_is_answered_like_any_other(
+    client_for, manager, vendor_a, vendor_b_user, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Even the client's manager learns nothing about who has an account; the holder is told by e-mail."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(manager).post(
+            reverse("vendors:admin_invite", args=[vendor_a.pk]), {"email": vendor_b_user.email}, follow=True
+        )
+
     assert response.status_code == 200
-    assert "already has an account" in response.context["form"].errors["email"][0]
+    assert "already has an account" not in response.content.decode()
+    [notice] = mailoutbox
+    assert notice.to == [vendor_b_user.email]
+    assert "already has an account" in notice.body
+    assert "/accounts/invitation/" not in notice.body
