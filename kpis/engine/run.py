@@ -75,6 +75,8 @@ def _evaluate(run: EvaluationRun, *, now: datetime) -> None:
         "warning_points": scheme.warning_points,
         **{f"w_{name}": weight for name, weight in scheme.category_weights().items()},
         "scheme": scheme.pk,
+        # Figures submitted at or before this moment have stood long enough to count (four-eyes rule).
+        "count_before": stamp(now - timedelta(days=settings.FIGURES_COUNT_AFTER_DAYS)),
     }
     scope = {"vendor_ids": run.vendor_ids or None, "since_filter": run.since is not None}
     fill = statements.fill_work_full(**scope) if run.full else statements.fill_work_incremental(**scope)
@@ -92,6 +94,7 @@ def _evaluate(run: EvaluationRun, *, now: datetime) -> None:
             _execute(cursor, statements.CLAIM_PENDING, params)
             run.results_written = _execute(cursor, statements.upsert_results(full=run.full), params)
             run.breaches_opened = _execute(cursor, statements.open_breaches(), params)
+            _execute(cursor, statements.mark_reported_late(), params)
             _execute(cursor, statements.reassess_breaches(), params)
             run.breaches_cleared = _execute(cursor, statements.clear_breaches(), params)
             _execute(cursor, statements.audit_breaches(), params)
