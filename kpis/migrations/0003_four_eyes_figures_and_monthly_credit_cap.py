@@ -109,6 +109,15 @@ class Migration(migrations.Migration):
                 name="result_provisional_idx",
             ),
         ),
+        migrations.AddConstraint(
+            model_name="measurement",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "requested")),
+                fields=("corrects",),
+                name="measurement_one_open_request",
+                violation_error_message="A correction of this figure is already waiting for a manager's decision.",
+            ),
+        ),
         migrations.RunPython(mark_client_figures, migrations.RunPython.noop),
         migrations.RunPython(drop_ledger_by_period_kind, migrations.RunPython.noop),
     ]

@@ -244,9 +244,18 @@ class Measurement(models.Model):
                 condition=Q(denominator__isnull=True) | Q(denominator__gt=0),
                 violation_error_message="The denominator must be greater than zero.",
             ),
+            models.UniqueConstraint(
+                fields=["corrects"],
+                condition=Q(status="requested"),
+                name="measurement_one_open_request",
+                violation_error_message=(
+                    "A correction of this figure is already waiting for a manager's decision."
+                ),
+            ),
             models.CheckConstraint(
                 name="measurement_request_is_not_current",
-                condition=~Q(status__in=["requested", "rejected"]) | Q(is_current=False, corrects__isnull=False),
+                condition=~Q(status__in=["requested", "rejected"])
+                | Q(is_current=False, corrects__isnull=False),
                 violation_error_message="A correction request replaces a figure only once accepted.",
             ),
             models.CheckConstraint(

@@ -70,10 +70,6 @@ class ServiceLevelResult(models.Model):
     policy_vendor_path = "service_level__contract__vendor"
     policy_internal_fields = ("period_charge", "credit_amount")
 
-    @property
-    def provisional(self) -> bool:
-        return self.figures_basis != FiguresBasis.VALIDATED
-
     class Meta:
         ordering = ["-period_start", "service_level"]
         constraints = [
@@ -89,6 +85,10 @@ class ServiceLevelResult(models.Model):
 
     def __str__(self):
         return f"{self.service_level_id} {self.period_start}: {self.outcome}"
+
+    @property
+    def provisional(self) -> bool:
+        return self.figures_basis != FiguresBasis.VALIDATED
 
 
 class BreachKind(models.TextChoices):

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts import policy
 
 from ..models import Measurement, MeasurementStatus
-from .measurements import audit_many
+from .measurements import audit_many, queue_reevaluation
 
 
 class ReviewDecision(StrEnum):
@@ -63,7 +63,7 @@ def measurement_review(
     Measurement.objects.filter(pk__in=list(claimed), status=MeasurementStatus.SUBMITTED).update(
         status=new_status, reviewed_by=actor, reviewed_at=now, review_reason=reason
     )
-    reviewed = Measurement.objects.filter(pk__in=list(claimed)).order_by("pk")
+    reviewed = Measurement.objects.filter(pk__in=list(claimed)).select_related("service_level").order_by("pk")
     changes = {"status": [MeasurementStatus.SUBMITTED.value, new_status.value]}
     if reason:
         changes["review_reason"] = ["", reason]
@@ -75,4 +75,6 @@ def measurement_review(
         vendor_ids=claimed,
         note=reason,
     )
+    # A validated figure counts at once and a disputed one no longer does: the periods are evaluated again.
+    queue_reevaluation(reviewed)
     return list(claimed)
