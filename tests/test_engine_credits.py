@@ -285,7 +285,8 @@ def test_the_cap_applies_per_contract_and_calendar_month_across_period_kinds(con
     # Monthly: 100,000 × 12% × 50% = 6,000.
     assert result(monthly, JAN).credit_amount == D("6000.00")
     # Weeks ending in January (from 29 Dec, 5, 12 and 19 Jan): 4 × 1,661.54 = 6,646.16;
-    # + 6,000 = 12,646.16, capped at 100,000 × 12% = 12,000 (separate caps per period kind would have paid all of it).
+    # + 6,000 = 12,646.16, capped at 100,000 × 12% = 12,000 (separate caps per period kind would
+    # have paid all of it).
     jan = ServiceCredit.objects.get(contract=contract, period_start=JAN)
     assert (jan.period_kind, jan.period_end) == (MeasurementPeriod.MONTHLY, date(2026, 1, 31))
     assert (jan.failures, jan.gross_amount, jan.cap_amount, jan.amount) == (
