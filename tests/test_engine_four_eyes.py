@@ -10,8 +10,10 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from accounts.models import AuditEvent
+from api.models import TokenScope
 from kpis import services
 from kpis.engine import run_evaluation
 from kpis.models import (
@@ -27,6 +29,7 @@ from kpis.models import (
     ServiceLevelKind,
 )
 from tests.factories import SOWFactory
+from tests.test_api import api
 from tests.test_engine import JAN, D, at, make_sl, result
 
 pytestmark = pytest.mark.django_db
@@ -393,3 +396,62 @@ def test_a_breach_cleared_earlier_reopens_when_its_figures_fail_again(sl, vendor
     assert (breach.status, breach.closed_at, breach.closure_reason) == (BreachStatus.OPEN, None, "")
     assert Breach.objects.filter(service_level=sl).count() == 1
     assert AuditEvent.objects.filter(action="kpis.breach.reassessed", object_id=str(breach.pk)).exists()
+
+
+# ---- What both sides see ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def disputed_period(sl, manager, vendor_a_user):
+    """A manager's failing figure, breached, then disputed by the vendor: a provisional period."""
+    figure = submit(sl, manager, "97", now=at(2026, 1, 21))
+    run_evaluation(now=at(2026, 2, 10))
+    services.measurement_dispute(measurement=figure, actor=vendor_a_user, reason="Wrong probe")
+    run_evaluation(now=at(2026, 2, 12))
+    return Breach.objects.get(service_level=sl), result(sl, JAN)
+
+
+@pytest.mark.parametrize("actor", ["manager", "vendor_a_user"])
+def test_both_sides_see_the_provisional_result_on_the_pages(client_for, disputed_period, actor, request):
+    breach, jan = disputed_period
+    client = client_for(request.getfixturevalue(actor))
+
+    breach_page = client.get(reverse("breaches:detail", args=[breach.pk])).content.decode()
+    result_page = client.get(reverse("scorecards:result", args=[jan.pk])).content.decode()
+
+    assert "Provisional: disputed figures" in breach_page
+    assert "The result is provisional for both sides" in breach_page
+    assert "Provisional: disputed figures" in result_page
+
+
+@pytest.mark.parametrize("actor", ["manager", "vendor_a_user"])
+def test_the_api_says_what_results_and_breaches_rest_on(client_for, disputed_period, actor, request):
+    breach, jan = disputed_period
+    client = api(request.getfixturevalue(actor), TokenScope.READ)
+
+    body = client.get(f"/api/v1/results/{jan.pk}/").json()
+    assert (body["figures_basis"], body["provisional"]) == ("disputed", True)
+    body = client.get(f"/api/v1/breaches/{breach.pk}/").json()
+    assert (body["figures_basis"], body["provisional"], body["reported_late"]) == ("disputed", True, False)
+
+
+def test_a_settled_result_is_not_provisional_in_the_api(client_for, validated_breach, manager, sl):
+    _, breach = validated_breach
+    client = api(manager, TokenScope.READ)
+
+    body = client.get("/api/v1/breaches/").json()["results"][0]
+    assert (body["id"], body["figures_basis"], body["provisional"]) == (breach.pk, "validated", False)
+    body = client.get(f"/api/v1/results/{result(sl, JAN).pk}/").json()
+    assert (body["figures_basis"], body["provisional"]) == ("validated", False)
+
+
+def test_the_breach_page_shows_a_late_reported_failure_and_the_contract_rule(client_for, sl, manager):
+    run_evaluation(now=at(2026, 2, 10))
+    submit(sl, manager, "99.8", now=at(2026, 2, 12))
+    run_evaluation(now=at(2026, 2, 13))
+    breach = Breach.objects.get(service_level=sl)
+
+    page = client_for(manager).get(reverse("breaches:detail", args=[breach.pk])).content.decode()
+
+    assert "Reported late" in page
+    assert "late figures do not clear a reporting failure" in page
