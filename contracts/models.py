@@ -71,6 +71,7 @@ class Contract(models.Model):
     late_figures_clear_unreported = models.BooleanField(
         "late figures clear a 'not reported' breach",
         default=False,
+        db_default=False,
         help_text="Off: a period not reported by its deadline stays a reporting failure (marked reported "
         "late) and its credit stands; the late figures are still tested against the target.",
     )

@@ -220,7 +220,9 @@ class Measurement(models.Model):
         help_text="For a correction request: the figure it would replace once a manager accepts it.",
     )
     entered_by_client = models.BooleanField(
-        default=False, help_text="Entered by the client's staff: it counts once the vendor has let it stand."
+        default=False,
+        db_default=False,
+        help_text="Entered by the client's staff: it counts once the vendor has let it stand.",
     )
     is_late = models.BooleanField(default=False, help_text="Submitted after the period's reporting deadline.")
     note = models.CharField(max_length=500, blank=True)

@@ -63,7 +63,10 @@ class ServiceLevelResult(models.Model):
     # What the result rests on: every figure counted (validated), some awaiting the other side's
     # review or a correction request (pending), or some disputed. Anything but validated is provisional.
     figures_basis = models.CharField(
-        max_length=10, choices=FiguresBasis.choices, default=FiguresBasis.VALIDATED
+        max_length=10,
+        choices=FiguresBasis.choices,
+        default=FiguresBasis.VALIDATED,
+        db_default=FiguresBasis.VALIDATED,
     )
     evaluated_at = models.DateTimeField(default=timezone.now)
 
@@ -130,7 +133,7 @@ class Breach(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.CharField(max_length=300, blank=True)
     reported_late = models.BooleanField(
-        default=False, help_text="Not reported by the deadline; figures arrived afterwards."
+        default=False, db_default=False, help_text="Not reported by the deadline; figures arrived afterwards."
     )
     root_cause = models.TextField(blank=True)
     corrective_action = models.TextField(blank=True)
