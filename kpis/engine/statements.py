@@ -195,7 +195,7 @@ v AS (
            ROUND({
         d.real(f'''CASE t.aggregation
                WHEN 'avg' THEN {d.real('a.v_sum')} / a.n WHEN 'sum' THEN a.v_sum WHEN 'min' THEN a.v_min WHEN 'max' THEN a.v_max
-               WHEN 'count' THEN a.n WHEN 'p95' THEN {p95_col}
+               WHEN 'count' THEN NULLIF(a.n, 0) WHEN 'p95' THEN {p95_col}
                WHEN 'ratio' THEN {d.real('a.v_sum')} * 100 / NULLIF(a.v_den, 0) END''')
     }, 4) AS attained,
            ROUND({d.real(f"(t.monthly_charge * {charge_factor})")}, 2) AS period_charge
