@@ -25,6 +25,7 @@ from kpis.models import (
     MeasurementStatus,
     Outcome,
     PendingEvaluation,
+    Scorecard,
     ServiceCredit,
     ServiceLevelKind,
 )
@@ -422,6 +423,10 @@ def test_both_sides_see_the_provisional_result_on_the_pages(client_for, disputed
     assert "Provisional: disputed figures" in breach_page
     assert "The result is provisional for both sides" in breach_page
     assert "Provisional: disputed figures" in result_page
+    scorecard = Scorecard.objects.get(vendor=breach.service_level.contract.vendor, period_start=JAN)
+    scorecard_page = client.get(reverse("scorecards:detail", args=[scorecard.pk])).content.decode()
+    assert "Provisional: 1 result rests on figures awaiting review or disputed" in scorecard_page
+    assert "Provisional: disputed figures" in scorecard_page
 
 
 @pytest.mark.parametrize("actor", ["manager", "vendor_a_user"])
