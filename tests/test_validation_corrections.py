@@ -44,6 +44,8 @@ def requested(validated, vendor_a_user):
 
 def test_vendor_correction_of_a_counting_figure_becomes_a_request(client_for, validated, vendor_a_user):
     client = client_for(vendor_a_user)
+    form_page = client.get(reverse("measurements:correct", args=[validated.pk])).content.decode()
+    assert "your correction is a request" in form_page and "Request the correction" in form_page
 
     response = client.post(
         reverse("measurements:correct", args=[validated.pk]),

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -58,6 +59,7 @@ from ..selectors.measurements import (
     validation_queue_vendors,
 )
 from ..services.files import XLSX
+from ..services.measurements import correction_needs_review
 from ..services.upload_files import MAX_ROWS, upload_template
 
 PAGE_SIZE = 50
@@ -250,7 +252,9 @@ def measurement_correct_view(request, pk):
                 return redirect(reverse("measurements:detail", args=[figure.pk]) + "#corrections")
             messages.success(request, "Correction saved; the old figure stays in the history.")
             return redirect("measurements:detail", pk=corrected.pk)
-    return render(request, "measurements/measurement_correct.html", {"figure": figure, "form": form})
+    needs_review = correction_needs_review(measurement=figure, actor=request.user, now=timezone.now())
+    context = {"figure": figure, "form": form, "needs_review": needs_review}
+    return render(request, "measurements/measurement_correct.html", context)
 
 
 @login_required
@@ -484,12 +488,13 @@ def dispute_resolve_view(request, pk):
 def correction_decide_view(request, pk):
     """A manager accepts or rejects a vendor's correction request, with the reason the vendor reads."""
     correction = policy.get_visible_or_404(
-        request.user,
-        Measurement.objects.filter(corrects__isnull=False).select_related("service_level__metric"),
-        pk=pk,
+        request.user, Measurement.objects.select_related("service_level__metric"), pk=pk
     )
     if not services.may_decide_corrections(request.user):
         raise PermissionDenied
+    if correction.corrects_id is None:
+        messages.error(request, "This figure is not a correction request; there is nothing to decide.")
+        return _back(request)
     form = CorrectionDecisionForm(request.POST, request_id=correction.pk)
     if not form.is_valid():
         errors = [e for field_errors in form.errors.values() for e in field_errors]
