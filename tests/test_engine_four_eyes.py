@@ -460,3 +460,45 @@ def test_the_breach_page_shows_a_late_reported_failure_and_the_contract_rule(cli
 
     assert "Reported late" in page
     assert "late figures do not clear a reporting failure" in page
+
+
+def test_disputing_a_correction_reverts_it_and_reopens_the_breach_it_cleared(sl, vendor_a_user, manager):
+    # With no wait (0 days) a vendor's correction of its own unreviewed figure counts at once.
+    figure = submit(sl, vendor_a_user, "97", now=at(2026, 1, 21))
+    run_evaluation(now=at(2026, 2, 10))
+    corrected = services.measurement_correct(
+        measurement=figure, value="99.8", reason="Typo", actor=vendor_a_user, now=at(2026, 2, 11)
+    )
+    run_evaluation(now=at(2026, 2, 12))
+    breach = Breach.objects.get(service_level=sl)
+    assert (breach.status, result(sl, JAN).credit_amount) == (BreachStatus.CLEARED, D("0.00"))
+
+    services.measurement_review(
+        measurements=[corrected], actor=manager, decision="dispute", reason="Not a typo", now=at(2026, 2, 13)
+    )
+    run_evaluation(now=at(2026, 2, 14))
+
+    figure.refresh_from_db()
+    corrected.refresh_from_db()
+    assert figure.is_current
+    assert (corrected.status, corrected.is_current, corrected.supersedes, corrected.corrects) == (
+        MeasurementStatus.DISPUTED,
+        False,
+        None,
+        figure,
+    )
+    jan = result(sl, JAN)
+    assert (jan.attained, jan.outcome, jan.figures_basis, jan.credit_amount) == (
+        D("97"),
+        Outcome.BREACHED,
+        FiguresBasis.VALIDATED,
+        D("6000.00"),
+    )
+    breach.refresh_from_db()
+    assert (breach.status, breach.closed_at) == (BreachStatus.OPEN, None)
+    assert Breach.objects.filter(service_level=sl).count() == 1
+    assert (
+        AuditEvent.objects.filter(action="kpis.measurement.reinstated", object_id=str(figure.pk)).count() == 1
+    )
+    assert AuditEvent.objects.filter(action="kpis.breach.reassessed", object_id=str(breach.pk)).exists()
+    assert ledger(sl) == D("6000.00")
