@@ -280,7 +280,12 @@ def measurement_submit(
 def measurement_correct(
     *, measurement: Measurement, value, reason: str, actor, denominator=None, now: datetime | None = None
 ) -> Measurement:
-    """Supersede a figure with a corrected one; the old row stays, no longer current."""
+    """Supersede a figure with a corrected one; the old row stays, no longer current.
+
+    A vendor's correction of a figure that counts on the client's side is a correction request
+    instead (``correction_needs_review``): returned with status "requested", it replaces nothing
+    until a manager accepts it (``correction_request_decide``).
+    """
     now = now or timezone.now()
     if not reason.strip():
         raise ValidationError({"correction_reason": "Say why the figure is corrected."})
