@@ -9,9 +9,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from api.models import TokenScope
 from kpis import services
 from kpis.models import Measurement, MeasurementStatus
 from tests.factories import MeasurementFactory, ServiceLevelFactory, SOWFactory
+from tests.test_api import api
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +151,25 @@ def test_the_queue_lists_requests_in_a_constant_number_of_queries(
     add(10)
     assert count() == small
     assert client.get(QUEUE).content.decode().count("Decide the correction") == 12
+
+
+def test_a_vendor_correction_through_the_api_is_a_request_too(validated, vendor_a_user):
+    client = api(vendor_a_user, TokenScope.WRITE)
+    url = f"/api/v1/measurements/{validated.pk}/correct/"
+
+    response = client.post(
+        url, {"value": "99.8", "reason": "Planned outage"}, content_type="application/json"
+    )
+    again = client.post(url, {"value": "99.9", "reason": "Again"}, content_type="application/json")
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["status"], body["is_current"], body["corrects"], body["supersedes"]) == (
+        "requested",
+        False,
+        validated.pk,
+        None,
+    )
+    assert again.status_code == 409
+    validated.refresh_from_db()
+    assert validated.is_current
