@@ -422,6 +422,8 @@ def test_both_sides_see_the_provisional_result_on_the_pages(client_for, disputed
 
     assert "Provisional: disputed figures" in breach_page
     assert "The result is provisional for both sides" in breach_page
+    breach_list = client.get(reverse("breaches:list")).content.decode()
+    assert "Provisional: disputed figures" in breach_list
     assert "Provisional: disputed figures" in result_page
     scorecard = Scorecard.objects.get(vendor=breach.service_level.contract.vendor, period_start=JAN)
     scorecard_page = client.get(reverse("scorecards:detail", args=[scorecard.pk])).content.decode()
