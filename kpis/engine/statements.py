@@ -36,11 +36,14 @@ def waits_for_review() -> bool:
 OPEN_DISPUTE = "SELECT 1 FROM kpis_dispute x WHERE x.measurement_id = m.id AND x.status = 'open'"
 
 
-def counted_figure() -> str:
+def counted_figure(undisputed: str = f"NOT EXISTS ({OPEN_DISPUTE})") -> str:
     """The four-eyes rule for a current figure ``m``: it counts unless disputed (by a manager's review or
     an open vendor dispute), and once the other side has validated it, it was computed by the portal, or
-    it has stood ``FIGURES_COUNT_AFTER_DAYS`` (bound as ``%(count_before)s``) without a dispute."""
-    sql = f"m.status <> 'disputed' AND NOT EXISTS ({OPEN_DISPUTE})"
+    it has stood ``FIGURES_COUNT_AFTER_DAYS`` (bound as ``%(count_before)s``) without a dispute.
+
+    ``undisputed`` says "no open vendor dispute"; a statement that joins the open disputes passes its test.
+    """
+    sql = f"m.status <> 'disputed' AND {undisputed}"
     if waits_for_review():
         sql += (
             " AND (m.source = 'system' OR (m.status = 'validated' AND NOT m.entered_by_client)"
@@ -148,9 +151,11 @@ def upsert_results(*, full: bool) -> str:
     return f"""
 WITH {p95_cte} fig AS (
     SELECT m.service_level_id AS sl_id, {bucket} AS ps, m.value, m.denominator,
-           CASE WHEN {counted} THEN 1 ELSE 0 END AS counted,
-           CASE WHEN m.status = 'disputed' OR EXISTS ({OPEN_DISPUTE}) THEN 1 ELSE 0 END AS disputed
+           CASE WHEN {counted_figure("x.id IS NULL")} THEN 1 ELSE 0 END AS counted,
+           CASE WHEN m.status = 'disputed' OR x.id IS NOT NULL THEN 1 ELSE 0 END AS disputed
     FROM kpis_measurement m JOIN kpis_servicelevel sl ON sl.id = m.service_level_id
+    -- at most one open dispute per figure (a partial unique index), so the join adds no rows
+    LEFT JOIN kpis_dispute x ON x.measurement_id = m.id AND x.status = 'open'
     WHERE m.is_current {filters}
 ),
 agg AS (
