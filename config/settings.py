@@ -335,6 +335,11 @@ if not all(re.fullmatch(r"\d{1,3}", stage.strip()) for stage in CONTRACT_REMINDE
         "CONTRACT_REMINDER_ESCALATION_DAYS a smaller number of days, at least 0."
     )
 CONTRACT_REMINDER_STAGES = sorted({int(stage) for stage in CONTRACT_REMINDER_STAGES}, reverse=True)
+# Four-eyes on figures: a figure counts in the engine once the other side has validated it, or once it has
+# stood this many days without a dispute; 0 counts every undisputed figure at once.
+FIGURES_COUNT_AFTER_DAYS = env.int("FIGURES_COUNT_AFTER_DAYS", default=7)
+if not 0 <= FIGURES_COUNT_AFTER_DAYS <= 90:
+    raise ImproperlyConfigured("FIGURES_COUNT_AFTER_DAYS must be a number of days from 0 to 90.")
 # The portal's address, for links in e-mails sent by scheduled tasks (no request to take it from).
 PORTAL_URL = env.str("PORTAL_URL", default="http://localhost:8000").rstrip("/")
 

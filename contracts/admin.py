@@ -48,7 +48,18 @@ class ContractAdmin(AuditedModelAdmin, admin.ModelAdmin):
                 )
             },
         ),
-        ("Commercials", {"fields": ("currency", "total_value", "monthly_charge", "at_risk_percent")}),
+        (
+            "Commercials",
+            {
+                "fields": (
+                    "currency",
+                    "total_value",
+                    "monthly_charge",
+                    "at_risk_percent",
+                    "late_figures_clear_unreported",
+                )
+            },
+        ),
         ("Scope and notes", {"fields": ("scope_of_work", "internal_notes", "reminders_snoozed_until")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )

@@ -79,6 +79,13 @@ class Contract(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
         help_text="Most the vendor can lose in service credits in one period, as % of the periodic charge.",
     )
+    late_figures_clear_unreported = models.BooleanField(
+        "late figures clear a 'not reported' breach",
+        default=False,
+        db_default=False,
+        help_text="Off: a period not reported by its deadline stays a reporting failure (marked reported "
+        "late) and its credit stands; the late figures are still tested against the target.",
+    )
     start_date = models.DateField()
     initial_term_end = models.DateField()
     renewal_type = models.CharField(max_length=10, choices=RenewalType.choices, default=RenewalType.NONE)

@@ -11,3 +11,5 @@ os.environ.setdefault("VAR_DIR", os.path.join(os.path.dirname(os.path.dirname(__
 # Live-server and worker threads must not keep connections open past their request, or the
 # test database cannot be dropped at the end of the run.
 os.environ.setdefault("CONN_MAX_AGE", "0")
+# Figures count at once unless a test sets a wait (the four-eyes tests do).
+os.environ.setdefault("FIGURES_COUNT_AFTER_DAYS", "0")

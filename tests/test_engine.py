@@ -4,6 +4,7 @@ Every expected figure below was worked out by hand from the measurements the tes
 The helpers at the top are shared with the other engine test modules.
 """
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
@@ -282,8 +283,9 @@ def test_period_within_its_grace_has_no_result_yet():
 
 
 @pytest.mark.django_db
-def test_late_data_turns_missing_into_missed_target(manager):
-    sl = make_sl(target=99.5, minimum=98, kind=ServiceLevelKind.CSL, allocation=50)
+def test_late_data_turns_missing_into_missed_target_where_the_contract_allows(manager):
+    contract = SOWFactory(late_figures_clear_unreported=True)
+    sl = make_sl(target=99.5, minimum=98, kind=ServiceLevelKind.CSL, allocation=50, contract=contract)
     run_evaluation(now=at(2026, 2, 10))
     breach = Breach.objects.get(service_level=sl)
     assert breach.kind == BreachKind.NOT_REPORTED
@@ -316,13 +318,20 @@ def test_late_data_on_a_kpi_raises_the_severity_to_medium(manager):
 
     run_evaluation(now=at(2026, 2, 13))
 
+    # By default the breach stays a reporting failure, marked reported late, and the late figure
+    # that misses the minimum raises it to a missed KPI's severity.
     breach = Breach.objects.get(service_level=sl)
-    assert (breach.kind, breach.severity) == (BreachKind.MISSED_TARGET, BreachSeverity.MEDIUM)
+    assert (breach.kind, breach.severity, breach.reported_late) == (
+        BreachKind.NOT_REPORTED,
+        BreachSeverity.MEDIUM,
+        True,
+    )
+    assert result(sl, JAN).outcome == Outcome.BREACHED
 
 
 @pytest.mark.django_db
-def test_late_data_that_meets_the_target_clears_the_breach(manager):
-    sl = make_sl(target=99.5, minimum=98)
+def test_late_data_that_meets_the_target_clears_the_breach_where_the_contract_allows(manager):
+    sl = make_sl(target=99.5, minimum=98, contract=SOWFactory(late_figures_clear_unreported=True))
     run_evaluation(now=at(2026, 2, 10))
 
     services.measurement_submit(
@@ -337,6 +346,46 @@ def test_late_data_that_meets_the_target_clears_the_breach(manager):
     assert breach.closure_reason.startswith("Cleared by corrected data")
     assert breach.closed_at == at(2026, 2, 13)
     assert AuditEvent.objects.filter(action="kpis.breach.cleared", object_id=str(breach.pk)).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("late_value", "outcome"), [("99.8", Outcome.MET), ("97.25", Outcome.BREACHED)])
+def test_by_default_a_late_figure_leaves_a_reporting_failure_with_its_credit(manager, late_value, outcome):
+    contract = SOWFactory(monthly_charge=D("100000.00"), at_risk_percent=D("12.00"))
+    sl = make_sl(target=99.5, minimum=98, kind=ServiceLevelKind.CSL, allocation=50, contract=contract)
+    run_evaluation(now=at(2026, 2, 10))
+    # Not reported: 100,000 × 12% × 50% × 100% = 6,000.
+    assert result(sl, JAN).credit_amount == D("6000.00")
+    breach = Breach.objects.get(service_level=sl)
+
+    services.measurement_submit(
+        service_level=sl, measured_on=date(2026, 1, 20), value=late_value, actor=manager, now=at(2026, 2, 12)
+    )
+    run_evaluation(now=at(2026, 2, 13))
+
+    # The target test runs on the late figure, the breach stays a reporting failure and the
+    # unreported period's credit stands.
+    jan = result(sl, JAN)
+    assert (jan.outcome, jan.attained, jan.factor_percent, jan.credit_amount) == (
+        outcome,
+        D(late_value),
+        D("100"),
+        D("6000.00"),
+    )
+    breach.refresh_from_db()
+    assert (breach.kind, breach.status, breach.reported_late) == (
+        BreachKind.NOT_REPORTED,
+        BreachStatus.OPEN,
+        True,
+    )
+    assert ServiceCredit.objects.get(contract=contract).amount == D("6000.00")
+    event = AuditEvent.objects.get(action="kpis.breach.reassessed", object_id=str(breach.pk))
+    # The attained value is written as the database writes decimals (99.8 or 99.8000).
+    assert re.match(rf"Reported late: attained {re.escape(late_value)}0* \({outcome}\)", event.note)
+    # Nothing more changes on later runs.
+    again = run_evaluation(now=at(2026, 2, 14), full=True)
+    assert (again.results_written, again.breaches_cleared) == (0, 0)
+    assert AuditEvent.objects.filter(action="kpis.breach.reassessed").count() == 1
 
 
 @pytest.mark.django_db
@@ -781,7 +830,7 @@ def test_query_count_does_not_grow_with_the_portfolio():
     large = queries_of_one_run(6, 5)
 
     assert small == large
-    assert large < 25
+    assert large < 26
 
 
 @pytest.mark.django_db

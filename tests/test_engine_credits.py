@@ -183,23 +183,22 @@ def test_weekly_charge_is_twelve_fifty_seconds_of_the_monthly_charge(contract):
     # 23,076.92 × 12% × 60% = 1,661.53824 → 1,661.54; × 50% = 1,384.6152 → 1,384.62
     assert week_avail.credit_amount == D("1661.54")
     assert week_resol.credit_amount == D("1384.62")
-    ledger = ServiceCredit.objects.get(
-        contract=contract, period_kind=MeasurementPeriod.WEEKLY, period_start=monday
+    # Every week so far ends in January, so one ledger row holds them all under January's cap: the
+    # first (partial) week was not reported by either (1,661.54 + 1,384.62 = 3,046.16), the week of
+    # 5 January failed both (3,046.16), the week of 12 January met both.
+    ledger = ServiceCredit.objects.get(contract=contract)
+    assert (ledger.period_kind, ledger.period_start, ledger.period_end) == (
+        MeasurementPeriod.MONTHLY,
+        JAN,
+        date(2026, 1, 31),
     )
-    assert ledger.period_end == date(2026, 1, 11)
-    # gross 1,661.54 + 1,384.62 = 3,046.16 capped at 23,076.92 × 12% = 2,769.2304 → 2,769.23
+    # gross 3,046.16 × 2 = 6,092.32, within the cap 100,000 × 12% = 12,000
     assert (ledger.failures, ledger.gross_amount, ledger.cap_amount, ledger.amount) == (
-        2,
-        D("3046.16"),
-        D("2769.23"),
-        D("2769.23"),
+        4,
+        D("6092.32"),
+        D("12000.00"),
+        D("6092.32"),
     )
-    # The week both met has no ledger row; the first (partial) week was not reported by either.
-    assert not ServiceCredit.objects.filter(period_start=date(2026, 1, 12)).exists()
-    first_week = ServiceCredit.objects.get(
-        period_kind=MeasurementPeriod.WEEKLY, period_start=date(2025, 12, 29)
-    )
-    assert (first_week.gross_amount, first_week.amount) == (D("3046.16"), D("2769.23"))
 
 
 def test_quarterly_charge_is_three_monthly_charges(contract):
@@ -215,12 +214,17 @@ def test_quarterly_charge_is_three_monthly_charges(contract):
         D("300000"),
         D("21600.00"),
     )
-    ledger = ServiceCredit.objects.get(contract=contract, period_kind=MeasurementPeriod.QUARTERLY)
-    assert (ledger.period_start, ledger.period_end) == (JAN, date(2026, 3, 31))
+    # The quarter ends in March: its credit sits in March's ledger, under the monthly cap 12,000.
+    ledger = ServiceCredit.objects.get(contract=contract)
+    assert (ledger.period_kind, ledger.period_start, ledger.period_end) == (
+        MeasurementPeriod.MONTHLY,
+        date(2026, 3, 1),
+        date(2026, 3, 31),
+    )
     assert (ledger.gross_amount, ledger.cap_amount, ledger.amount) == (
         D("21600.00"),
-        D("36000.00"),
-        D("21600.00"),
+        D("12000.00"),
+        D("12000.00"),
     )
 
 
@@ -263,3 +267,41 @@ def test_cleared_breach_brings_the_ledger_back_to_zero(contract, manager):
     assert (updated.failures, updated.gross_amount, updated.amount) == (0, D(0), D(0))
     assert updated.cap_amount == D("12000.00")
     assert updated.evaluated_at == at(2026, 2, 12)
+
+
+def test_the_cap_applies_per_contract_and_calendar_month_across_period_kinds(contract):
+    """A weekly and a monthly critical service level on one contract share one monthly cap."""
+    weekly = availability(contract, period=MeasurementPeriod.WEEKLY, grace_days=0)
+    monthly = resolution(contract)
+    for day in (date(2026, 1, 2), date(2026, 1, 5), date(2026, 1, 12), date(2026, 1, 19)):
+        measure(weekly, day, "99")
+    for day in (date(2026, 1, 26), date(2026, 2, 2)):
+        measure(weekly, day, "99")
+    measure(monthly, date(2026, 1, 20), 20)
+
+    run_evaluation(now=at(2026, 2, 10))
+
+    # Weekly: 100,000 × 12 / 52 = 23,076.92; × 12% × 60% = 1,661.54 per failed week.
+    # Monthly: 100,000 × 12% × 50% = 6,000.
+    assert result(monthly, JAN).credit_amount == D("6000.00")
+    # Weeks ending in January (from 29 Dec, 5, 12 and 19 Jan): 4 × 1,661.54 = 6,646.16;
+    # + 6,000 = 12,646.16, capped at 100,000 × 12% = 12,000 (separate caps per period kind would
+    # have paid all of it).
+    jan = ServiceCredit.objects.get(contract=contract, period_start=JAN)
+    assert (jan.period_kind, jan.period_end) == (MeasurementPeriod.MONTHLY, date(2026, 1, 31))
+    assert (jan.failures, jan.gross_amount, jan.cap_amount, jan.amount) == (
+        5,
+        D("12646.16"),
+        D("12000.00"),
+        D("12000.00"),
+    )
+    # Weeks ending in February (26 Jan – 1 Feb, 2 – 8 Feb): 2 × 1,661.54 = 3,323.08; February's
+    # monthly period has not closed yet.
+    feb = ServiceCredit.objects.get(contract=contract, period_start=FEB)
+    assert (feb.failures, feb.gross_amount, feb.amount) == (2, D("3323.08"), D("3323.08"))
+    assert ServiceCredit.objects.count() == 2
+
+    # A full re-run writes the same ledger.
+    before = list(ServiceCredit.objects.order_by("id").values())
+    run_evaluation(now=at(2026, 2, 10), full=True)
+    assert list(ServiceCredit.objects.order_by("id").values()) == before

@@ -251,10 +251,10 @@ def test_the_queue_runs_a_constant_number_of_queries(client_for, manager):
     _add_waiting(30, submitters)
 
     # session, user, vendors waiting (with counts), count, page of figures (with vendor, service level,
-    # submitter, corrections), their evidence, the open figure disputes; a vendor filter adds its
-    # service levels.
-    assert count() == small == 7
-    assert count({"vendor_id": submitters[0].vendor_id, "late": "on"}) == small_filtered == 8
+    # submitter, corrections), their evidence, the open correction requests, the open figure disputes;
+    # a vendor filter adds its service levels.
+    assert count() == small == 8
+    assert count({"vendor_id": submitters[0].vendor_id, "late": "on"}) == small_filtered == 9
 
 
 def test_the_rows_own_button_with_htmx_swaps_the_row(client_for, waiting, manager):

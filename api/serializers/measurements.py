@@ -26,6 +26,7 @@ class MeasurementSerializer(ReadOnlyModelSerializer):
             "is_late",
             "supersedes",
             "superseded_by",
+            "corrects",
             "correction_reason",
             "submitted_by",
             "submitted_at",

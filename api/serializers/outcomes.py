@@ -3,10 +3,14 @@
 from rest_framework import serializers
 
 from api.serializers.base import TEXT_MAX, ReadOnlyModelSerializer, _value_field
-from kpis.models import Breach, Dispute, Scorecard, ServiceLevelResult
+from kpis.models import Breach, Dispute, FiguresBasis, Scorecard, ServiceLevelResult
 
 
 class ResultSerializer(ReadOnlyModelSerializer):
+    provisional = serializers.BooleanField(
+        read_only=True, help_text="The result rests on figures awaiting review or disputed; it may change."
+    )
+
     class Meta:
         model = ServiceLevelResult
         fields = [
@@ -24,6 +28,8 @@ class ResultSerializer(ReadOnlyModelSerializer):
             "allocation_percent",
             "factor_percent",
             "credit_amount",
+            "figures_basis",
+            "provisional",
             "evaluated_at",
         ]
 
@@ -34,6 +40,15 @@ class BreachSerializer(ReadOnlyModelSerializer):
     metric = serializers.CharField(source="service_level.metric.name", read_only=True)
     has_open_dispute = serializers.BooleanField(read_only=True)
     is_overdue = serializers.BooleanField(read_only=True, help_text="Not answered by the response deadline.")
+    figures_basis = serializers.ChoiceField(
+        choices=FiguresBasis.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="What the period's result rests on: validated, pending (awaiting review) or disputed.",
+    )
+    provisional = serializers.SerializerMethodField(
+        help_text="The period's result rests on figures awaiting review or disputed; the breach may change."
+    )
 
     class Meta:
         model = Breach
@@ -60,7 +75,13 @@ class BreachSerializer(ReadOnlyModelSerializer):
             "closure_reason",
             "has_open_dispute",
             "is_overdue",
+            "reported_late",
+            "figures_basis",
+            "provisional",
         ]
+
+    def get_provisional(self, breach) -> bool:
+        return getattr(breach, "figures_basis", None) not in (None, FiguresBasis.VALIDATED)
 
 
 class BreachAcknowledgeSerializer(serializers.Serializer):

@@ -1,15 +1,29 @@
 """The benchmark's reference: one hand-written SQL statement that computes, for every service
-level and closed period, the attained value and outcome the engine must also produce."""
+level and closed period, the attained value and outcome the engine must also produce.
 
-from datetime import date
+It counts figures by the same four-eyes rule as the engine, written out on its own: a current figure
+counts unless disputed (by a manager or by an open vendor dispute), and, when figures wait, only once
+validated by the other side, computed by the portal, or submitted at or before ``count_before``."""
+
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection
 
 from kpis.engine import dialect
 
 
 def reference_sql() -> str:
+    counted = (
+        "m.status <> 'disputed' AND NOT EXISTS (SELECT 1 FROM kpis_dispute x "
+        "WHERE x.measurement_id = m.id AND x.status = 'open')"
+    )
+    if settings.FIGURES_COUNT_AFTER_DAYS > 0:
+        counted += (
+            " AND (m.source = 'system' OR (m.status = 'validated' AND NOT m.entered_by_client)"
+            " OR m.submitted_at <= %(count_before)s)"
+        )
     bucket = dialect.period_bucket("sl.period", "m.measured_on")
     closed = dialect.add_days('p."end"', "sl.grace_days + 1") + " <= %(today)s"
     if dialect.is_postgres():
@@ -17,7 +31,7 @@ def reference_sql() -> str:
         p95_cte, p95_join, p95_col = "", "", "a.p95"
     else:
         p95_select = ""
-        p95_cte = dialect.p95_cte("") + ","
+        p95_cte = dialect.p95_cte(f"AND {counted}") + ","
         p95_join = "LEFT JOIN p95 q ON q.sl_id = sl.id AND q.ps = p.start"
         p95_col = "q.p95"
     target = (
@@ -32,7 +46,7 @@ WITH {p95_cte} agg AS (
            MIN(m.value) AS v_min, MAX(m.value) AS v_max, SUM(m.denominator) AS v_den {p95_select}
     FROM kpis_measurement m JOIN kpis_servicelevel sl ON sl.id = m.service_level_id
     JOIN kpis_metric mt ON mt.id = sl.metric_id
-    WHERE m.is_current
+    WHERE m.is_current AND {counted}
     GROUP BY m.service_level_id, {bucket}
 ),
 v AS (
@@ -61,9 +75,12 @@ FROM v
 """
 
 
-def reference_results(*, today: date) -> dict[tuple[int, date], tuple[Decimal | None, str]]:
+def reference_results(*, today: date, now: datetime) -> dict[tuple[int, date], tuple[Decimal | None, str]]:
+    count_before = connection.ops.adapt_datetimefield_value(
+        now - timedelta(days=settings.FIGURES_COUNT_AFTER_DAYS)
+    )
     with connection.cursor() as cursor:
-        cursor.execute(reference_sql(), {"today": today})
+        cursor.execute(reference_sql(), {"today": today, "count_before": count_before})
         rows = cursor.fetchall()
     return {(sl_id, _as_date(ps)): (_as_decimal(attained), outcome) for sl_id, ps, attained, outcome in rows}
 

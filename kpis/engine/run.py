@@ -75,6 +75,8 @@ def statement_params(*, now: datetime, since: date | None, run_id: int | None) -
         "warning_points": scheme.warning_points,
         **{f"w_{name}": weight for name, weight in scheme.category_weights().items()},
         "scheme": scheme.pk,
+        # Figures submitted at or before this moment have stood long enough to count (four-eyes rule).
+        "count_before": stamp(now - timedelta(days=settings.FIGURES_COUNT_AFTER_DAYS)),
     }
 
 
@@ -91,6 +93,7 @@ def judge_work(cursor, params: dict, *, full: bool, bookkeeping: bool = True) ->
         _execute(cursor, statements.CLAIM_PENDING, params)
     counts["results"] = _execute(cursor, statements.upsert_results(full=full), params)
     counts["breaches_opened"] = _execute(cursor, statements.open_breaches(), params)
+    _execute(cursor, statements.mark_reported_late(), params)
     _execute(cursor, statements.reassess_breaches(), params)
     counts["breaches_cleared"] = _execute(cursor, statements.clear_breaches(), params)
     if bookkeeping:

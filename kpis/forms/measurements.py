@@ -208,3 +208,30 @@ class DisputeResolveForm(forms.Form):
         # Several of these forms share the queue page; their ids must not collide.
         kwargs.setdefault("auto_id", f"id_dispute{dispute_id or ''}_%s")
         super().__init__(*args, **kwargs)
+
+
+class CorrectionDecisionForm(forms.Form):
+    """A manager's decision on a vendor's correction request; a rejection is explained to the vendor."""
+
+    decision = forms.ChoiceField(
+        choices=[("accept", "Accept: the corrected figure replaces the old one"), ("reject", "Reject")],
+        widget=forms.RadioSelect,
+    )
+    reason = forms.CharField(
+        label="Reason given to the vendor",
+        max_length=5000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required for a rejection.",
+    )
+
+    def __init__(self, *args, request_id=None, **kwargs):
+        # Several of these forms share the queue page; their ids must not collide.
+        kwargs.setdefault("auto_id", f"id_correction{request_id or ''}_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
+            self.add_error("reason", "Say why the correction is rejected; the vendor sees the reason.")
+        return data

@@ -179,6 +179,9 @@ class MeasurementStatus(models.TextChoices):
     SUBMITTED = "submitted", "Submitted"
     VALIDATED = "validated", "Validated"
     DISPUTED = "disputed", "Disputed"
+    # A vendor's correction of a figure that already counts waits here for a manager's decision.
+    REQUESTED = "requested", "Correction requested"
+    REJECTED = "rejected", "Correction rejected"
 
 
 class Measurement(models.Model):
@@ -208,6 +211,19 @@ class Measurement(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
     )
     correction_reason = models.TextField(blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="correction_requests",
+        help_text="For a correction request: the figure it would replace once a manager accepts it.",
+    )
+    entered_by_client = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Entered by the client's staff: it counts once the vendor has let it stand.",
+    )
     is_late = models.BooleanField(default=False, help_text="Submitted after the period's reporting deadline.")
     note = models.CharField(max_length=500, blank=True)
     reviewed_by = models.ForeignKey(
@@ -230,6 +246,20 @@ class Measurement(models.Model):
                 condition=Q(denominator__isnull=True) | Q(denominator__gt=0),
                 violation_error_message="The denominator must be greater than zero.",
             ),
+            models.UniqueConstraint(
+                fields=["corrects"],
+                condition=Q(status="requested"),
+                name="measurement_one_open_request",
+                violation_error_message=(
+                    "A correction of this figure is already waiting for a manager's decision."
+                ),
+            ),
+            models.CheckConstraint(
+                name="measurement_request_is_not_current",
+                condition=~Q(status__in=["requested", "rejected"])
+                | Q(is_current=False, corrects__isnull=False),
+                violation_error_message="A correction request replaces a figure only once accepted.",
+            ),
             models.CheckConstraint(
                 name="measurement_correction_has_reason",
                 condition=Q(supersedes__isnull=True) | ~Q(correction_reason=""),
@@ -243,6 +273,11 @@ class Measurement(models.Model):
                 name="measurement_current_idx",
             ),
             models.Index(fields=["submitted_at"], name="measurement_submitted_idx"),
+            models.Index(
+                fields=["service_level", "measured_on"],
+                condition=Q(status="requested"),
+                name="measurement_request_idx",
+            ),
         ]
 
     def __str__(self):

@@ -34,6 +34,12 @@ class Outcome(models.TextChoices):
     MISSING = "missing", "Not reported"
 
 
+class FiguresBasis(models.TextChoices):
+    VALIDATED = "validated", "Validated figures"
+    PENDING = "pending", "Figures awaiting review"
+    DISPUTED = "disputed", "Disputed figures"
+
+
 class ServiceLevelResult(models.Model):
     """The evaluated outcome of one service level for one closed period, with its arithmetic."""
 
@@ -54,6 +60,14 @@ class ServiceLevelResult(models.Model):
     allocation_percent = models.DecimalField(max_digits=6, decimal_places=2, default=0)
     factor_percent = models.DecimalField(max_digits=6, decimal_places=2, default=0)
     credit_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # What the result rests on: every figure counted (validated), some awaiting the other side's
+    # review or a correction request (pending), or some disputed. Anything but validated is provisional.
+    figures_basis = models.CharField(
+        max_length=10,
+        choices=FiguresBasis.choices,
+        default=FiguresBasis.VALIDATED,
+        db_default=FiguresBasis.VALIDATED,
+    )
     evaluated_at = models.DateTimeField(default=timezone.now)
 
     policy_vendor_path = "service_level__contract__vendor"
@@ -73,9 +87,20 @@ class ServiceLevelResult(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["service_level", "period_start"], name="result_one_per_period"),
         ]
+        indexes = [
+            models.Index(
+                fields=["service_level", "period_start"],
+                condition=~Q(figures_basis="validated"),
+                name="result_provisional_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.service_level_id} {self.period_start}: {self.outcome}"
+
+    @property
+    def provisional(self) -> bool:
+        return self.figures_basis != FiguresBasis.VALIDATED
 
 
 class BreachKind(models.TextChoices):
@@ -116,6 +141,9 @@ class Breach(models.Model):
     response_due_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.CharField(max_length=300, blank=True)
+    reported_late = models.BooleanField(
+        default=False, db_default=False, help_text="Not reported by the deadline; figures arrived afterwards."
+    )
     root_cause = models.TextField(blank=True)
     corrective_action = models.TextField(blank=True)
     action_due_on = models.DateField(null=True, blank=True)
@@ -157,7 +185,8 @@ class Breach(models.Model):
 
 
 class ServiceCredit(models.Model):
-    """The credit ledger: per contract and period, the credits earned and the cap applied."""
+    """The credit ledger: per contract and calendar month, the credits of every critical service level
+    whose period ends in that month and the at-risk cap applied to their sum."""
 
     contract = models.ForeignKey(
         Contract, on_delete=models.CASCADE, related_name="service_credits", db_index=False

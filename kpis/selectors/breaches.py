@@ -4,7 +4,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from accounts import policy
@@ -62,7 +62,8 @@ def breach_list_for_user(
     """Breaches the user may see, filtered and sorted, with everything the list shows joined in.
 
     ``status`` is a breach status, "open" (still awaiting an outcome), "closed" or "all".
-    Each row carries ``severity_rank``, ``has_open_dispute`` and ``is_overdue``.
+    Each row carries ``severity_rank``, ``has_open_dispute``, ``is_overdue`` and ``figures_basis`` (what
+    its period's result rests on: validated, pending or disputed figures).
     """
     now = now or timezone.now()
     breaches = policy.scope(user, Breach.objects.all()).select_related(
@@ -94,6 +95,11 @@ def breach_list_for_user(
     breaches = breaches.annotate(
         severity_rank=SEVERITY_RANK,
         has_open_dispute=Exists(open_disputes),
+        figures_basis=Subquery(
+            ServiceLevelResult.objects.filter(
+                service_level_id=OuterRef("service_level_id"), period_start=OuterRef("period_start")
+            ).values("figures_basis")[:1]
+        ),
         is_overdue=Case(When(overdue, then=Value(True)), default=Value(False), output_field=BooleanField()),
     )
     return breaches.order_by(

@@ -148,6 +148,29 @@ def open_figure_disputes_for_user(*, user) -> list[Dispute]:
     return list(disputes.order_by("raised_at", "pk")[: OPEN_DISPUTES_SHOWN + 1])
 
 
+OPEN_REQUESTS_SHOWN = 50
+
+
+def open_correction_requests_for_user(*, user) -> list[Measurement]:
+    """Correction requests waiting for a manager, oldest first; ``OPEN_REQUESTS_SHOWN`` + 1 at most."""
+    requests = policy.scope(
+        user,
+        Measurement.objects.filter(status=MeasurementStatus.REQUESTED).select_related(
+            "service_level__metric", "service_level__contract__vendor", "submitted_by", "corrects"
+        ),
+    )
+    return list(requests.order_by("submitted_at", "pk")[: OPEN_REQUESTS_SHOWN + 1])
+
+
+def correction_requests_of(*, measurement: Measurement) -> list[Measurement]:
+    """Every correction request of the figure, newest first, open or decided (both sides see them)."""
+    return list(
+        Measurement.objects.filter(corrects=measurement)
+        .select_related("service_level__metric", "submitted_by", "reviewed_by")
+        .order_by("-submitted_at", "-pk")
+    )
+
+
 def measurement_history(*, measurement: Measurement) -> list[Measurement]:
     """The figure's chain of corrections, oldest first: what it replaced and what replaced it."""
     same_day = {

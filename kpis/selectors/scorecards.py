@@ -68,6 +68,11 @@ class ScorecardExplanation:
     total: Decimal
     warning_points: int = 50
 
+    @property
+    def provisional(self) -> int:
+        """How many of the results rest on figures awaiting review or disputed."""
+        return sum(1 for cat in self.categories for r in cat.results if r.result.provisional)
+
 
 def results_for_vendor_month(*, vendor_id: int, month_start: date, month_end: date, user=None):
     """The results a month's scorecard is made of (those whose period ends in the month)."""

@@ -56,3 +56,8 @@ __all__ += [
 from .figure_disputes import may_dispute_figure, measurement_dispute  # noqa: E402
 
 __all__ += ["may_dispute_figure", "measurement_dispute"]
+
+# A vendor's correction of a figure that counts waits for a manager's decision.
+from .correction_requests import correction_request_decide, may_decide_corrections  # noqa: E402
+
+__all__ += ["correction_request_decide", "may_decide_corrections"]

@@ -15,8 +15,18 @@ from accounts import policy
 from accounts.audit import audit_record, audited_create
 
 from .. import periods
-from ..models import Breach, BreachNote, BreachNoteKind, BreachStatus, Dispute, DisputeStatus
+from ..models import (
+    Breach,
+    BreachNote,
+    BreachNoteKind,
+    BreachStatus,
+    Dispute,
+    DisputeStatus,
+    Measurement,
+    MeasurementStatus,
+)
 from ..models.results import OPEN_BREACH_STATUSES
+from .measurements import queue_reevaluation
 
 VENDOR, CLIENT, EITHER = "vendor", "client", "either"
 OPEN = frozenset(OPEN_BREACH_STATUSES)
@@ -346,6 +356,7 @@ def dispute_resolve(
         note=resolution,
     )
     if dispute.breach_id is None:
+        _figure_dispute_decided(dispute=dispute, actor=actor, upheld=upheld, resolution=resolution, now=now)
         return dispute
     breach = dispute.breach
     BreachNote.objects.create(
@@ -366,6 +377,24 @@ def dispute_resolve(
             now=now,
         )
     return dispute
+
+
+def _figure_dispute_decided(*, dispute: Dispute, actor, upheld: bool, resolution: str, now: datetime) -> None:
+    """Rejected, the figure counts again; upheld, it stays out (disputed) until it is corrected."""
+    figure = dispute.measurement
+    if upheld:
+        changed = Measurement.objects.filter(pk=figure.pk, is_current=True).update(
+            status=MeasurementStatus.DISPUTED, reviewed_by=actor, reviewed_at=now, review_reason=resolution
+        )
+        if changed:
+            audit_record(
+                actor=actor,
+                action="kpis.measurement.disputed",
+                obj=figure,
+                changes={"status": [figure.status, MeasurementStatus.DISPUTED.value]},
+                note=f"The vendor's dispute was upheld: {resolution}",
+            )
+    queue_reevaluation([figure])
 
 
 # ---- Both sides --------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from accounts import policy
 from accounts.audit import action_code, audit_record
 
 from ..models import Dispute, Measurement
+from .measurements import queue_reevaluation
 
 
 def may_dispute_figure(actor, measurement: Measurement) -> bool:
@@ -57,4 +58,6 @@ def measurement_dispute(
         changes={"measurement": [None, measurement.pk], "reason": [None, reason]},
         note=reason,
     )
+    # A disputed figure stops counting until the dispute is decided.
+    queue_reevaluation([measurement])
     return dispute

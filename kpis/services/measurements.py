@@ -11,8 +11,9 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from celery import current_app
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import policy
@@ -158,10 +159,51 @@ def _plain(number: Decimal) -> str:
 
 
 def initial_review(actor, now: datetime) -> dict:
-    """A figure entered by the client's own staff needs no validation; a vendor's waits for a manager."""
+    """A figure entered by the client's own staff needs no manager's validation (it is theirs) but counts
+    only once the vendor has let it stand; a vendor's figure waits for a manager."""
     if policy.sees_internal(actor):
-        return {"status": MeasurementStatus.VALIDATED, "reviewed_by": actor, "reviewed_at": now}
+        return {
+            "status": MeasurementStatus.VALIDATED,
+            "reviewed_by": actor,
+            "reviewed_at": now,
+            "entered_by_client": True,
+        }
     return {"status": MeasurementStatus.SUBMITTED}
+
+
+def correction_needs_review(*, measurement: Measurement, actor, now: datetime) -> bool:
+    """Whether a correction by ``actor`` is a correction request rather than a new current figure.
+
+    A vendor's correction of a figure that counts on the client's side (validated by a manager, entered
+    by the client, or left to stand ``FIGURES_COUNT_AFTER_DAYS``) waits for a manager to accept it.
+    """
+    if policy.sees_internal(actor):
+        return False
+    if measurement.status == MeasurementStatus.VALIDATED or measurement.entered_by_client:
+        return True
+    wait = settings.FIGURES_COUNT_AFTER_DAYS
+    return (
+        wait > 0
+        and measurement.status == MeasurementStatus.SUBMITTED
+        and measurement.submitted_at <= now - timedelta(days=wait)
+    )
+
+
+def queue_reevaluation(figures: Iterable[Measurement]) -> None:
+    """Queue the periods of ``figures`` (their service levels loaded) whose counting changed.
+
+    A period still open is evaluated when it closes anyway; queuing it does no harm.
+    """
+    pairs = {
+        (m.service_level_id, periods.period_bounds(m.service_level.period, m.measured_on)[0]) for m in figures
+    }
+    if not pairs:
+        return
+    PendingEvaluation.objects.bulk_create(
+        [PendingEvaluation(service_level_id=sl_id, period_start=start) for sl_id, start in sorted(pairs)],
+        ignore_conflicts=True,
+    )
+    transaction.on_commit(request_evaluation)
 
 
 def _queue_if_evaluated(*, service_level: ServiceLevel, measured_on: date, now: datetime) -> bool:
@@ -238,7 +280,12 @@ def measurement_submit(
 def measurement_correct(
     *, measurement: Measurement, value, reason: str, actor, denominator=None, now: datetime | None = None
 ) -> Measurement:
-    """Supersede a figure with a corrected one; the old row stays, no longer current."""
+    """Supersede a figure with a corrected one; the old row stays, no longer current.
+
+    A vendor's correction of a figure that counts on the client's side is a correction request
+    instead (``correction_needs_review``): returned with status "requested", it replaces nothing
+    until a manager accepts it (``correction_request_decide``).
+    """
     now = now or timezone.now()
     if not reason.strip():
         raise ValidationError({"correction_reason": "Say why the figure is corrected."})
@@ -252,6 +299,10 @@ def measurement_correct(
         denominator=denominator,
         today=periods.local_today(now),
     )
+    if correction_needs_review(measurement=measurement, actor=actor, now=now):
+        return _correction_request(
+            measurement=measurement, value=value, denominator=denominator, reason=reason, actor=actor, now=now
+        )
     # Claim the old row: only one correction can supersede it, even under concurrency.
     claimed = Measurement.objects.filter(pk=measurement.pk, is_current=True).update(is_current=False)
     if claimed != 1:
@@ -274,6 +325,42 @@ def measurement_correct(
         **initial_review(actor, now),
     )
     return corrected
+
+
+def _correction_request(
+    *, measurement: Measurement, value: Decimal, denominator, reason: str, actor, now: datetime
+) -> Measurement:
+    """The vendor's corrected figure, kept aside until a manager accepts it; the old figure keeps counting."""
+    if not Measurement.objects.filter(pk=measurement.pk, is_current=True).exists():
+        raise ValidationError("This figure has already been corrected; correct the current figure instead.")
+    start, end = periods.period_bounds(measurement.service_level.period, measurement.measured_on)
+    try:
+        # One open request per figure, by a partial unique index, even for concurrent submits.
+        with transaction.atomic():
+            request = audited_create(
+                model=Measurement,
+                actor=actor,
+                service_level=measurement.service_level,
+                measured_on=measurement.measured_on,
+                value=value,
+                denominator=denominator,
+                source=measurement.source,
+                submitted_by=actor,
+                submitted_at=now,
+                corrects=measurement,
+                is_current=False,
+                status=MeasurementStatus.REQUESTED,
+                correction_reason=reason.strip(),
+                is_late=periods.is_closed(end, measurement.service_level.grace_days, now),
+                note=f"Correction requested of {measurement.value} "
+                f"submitted {measurement.submitted_at:%Y-%m-%d}",
+            )
+    except IntegrityError:
+        raise ValidationError(
+            "A correction of this figure is already waiting for a manager's decision."
+        ) from None
+    queue_reevaluation([request])
+    return request
 
 
 def audit_many(*, actor, verb: str, objects, changes, vendor_ids: dict[int, int], note: str = "") -> None:

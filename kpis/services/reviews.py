@@ -6,12 +6,13 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from accounts import policy
 
 from ..models import Measurement, MeasurementStatus
-from .measurements import audit_many
+from .measurements import audit_many, queue_reevaluation
 
 
 class ReviewDecision(StrEnum):
@@ -63,7 +64,7 @@ def measurement_review(
     Measurement.objects.filter(pk__in=list(claimed), status=MeasurementStatus.SUBMITTED).update(
         status=new_status, reviewed_by=actor, reviewed_at=now, review_reason=reason
     )
-    reviewed = Measurement.objects.filter(pk__in=list(claimed)).order_by("pk")
+    reviewed = Measurement.objects.filter(pk__in=list(claimed)).select_related("service_level").order_by("pk")
     changes = {"status": [MeasurementStatus.SUBMITTED.value, new_status.value]}
     if reason:
         changes["review_reason"] = ["", reason]
@@ -75,4 +76,30 @@ def measurement_review(
         vendor_ids=claimed,
         note=reason,
     )
+    if decision == ReviewDecision.DISPUTE:
+        _reinstate_corrected(reviewed, actor=actor, reason=reason)
+    # A validated figure counts at once and a disputed one no longer does: the periods are evaluated again.
+    queue_reevaluation(reviewed)
     return list(claimed)
+
+
+def _reinstate_corrected(disputed, *, actor, reason: str) -> None:
+    """A disputed correction is reverted: the figure it replaced is current again (and counts as it did),
+    the correction stays beside it as a disputed request. Nothing is deleted."""
+    reverted = {m.pk: m.supersedes_id for m in disputed if m.supersedes_id}
+    if not reverted:
+        return
+    # The correction lets go of the figure first (one correction per figure), then the figure returns.
+    Measurement.objects.filter(pk__in=list(reverted)).update(
+        is_current=False, corrects_id=F("supersedes_id"), supersedes=None
+    )
+    reinstated = Measurement.objects.filter(pk__in=list(reverted.values()))
+    reinstated.update(is_current=True)
+    audit_many(
+        actor=actor,
+        verb="reinstated",
+        objects=reinstated.order_by("pk"),
+        changes=lambda _obj: {"is_current": [False, True]},
+        vendor_ids={old: policy.vendor_id_of(m) for m in disputed for old in [reverted.get(m.pk)] if old},
+        note=f"Its correction was disputed: {reason}",
+    )

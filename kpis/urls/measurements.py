@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/correct/", views.measurement_correct_view, name="correct"),
     path("<int:pk>/evidence/", views.evidence_add, name="evidence_add"),
     path("<int:pk>/dispute/", views.measurement_dispute_view, name="dispute"),
+    path("<int:pk>/decide/", views.correction_decide_view, name="correction_decide"),
     path("disputes/<int:pk>/resolve/", views.dispute_resolve_view, name="dispute_resolve"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
     path("upload/", views.upload_new, name="upload"),

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from vendors.models import Vendor
 
 from .. import periods, services
 from ..forms.measurements import (
+    CorrectionDecisionForm,
     CorrectionForm,
     DisputeResolveForm,
     EvidenceForm,
@@ -40,11 +42,14 @@ from ..models import (
 )
 from ..selectors.measurements import (
     OPEN_DISPUTES_SHOWN,
+    OPEN_REQUESTS_SHOWN,
+    correction_requests_of,
     evidence_for_user,
     figure_disputes,
     measurement_for_user,
     measurement_history,
     measurements_for_user,
+    open_correction_requests_for_user,
     open_figure_disputes_for_user,
     service_levels_for_user,
     upload_for_user,
@@ -54,6 +59,7 @@ from ..selectors.measurements import (
     validation_queue_vendors,
 )
 from ..services.files import XLSX
+from ..services.measurements import correction_needs_review
 from ..services.upload_files import MAX_ROWS, upload_template
 
 PAGE_SIZE = 50
@@ -180,6 +186,7 @@ def measurement_new(request):
 
 def _detail_context(request, figure, **forms):
     user = request.user
+    decide = services.may_decide_corrections(user)
     may_enter = may_enter_figures(user, figure)
     disputes = figure_disputes(measurement=figure)
     may_dispute = (
@@ -197,6 +204,15 @@ def _detail_context(request, figure, **forms):
         "review_form": ReviewForm(initial={"ids": [figure.pk]}),
         "disputes": disputes,
         "dispute_form": forms.get("dispute_form") or (FigureDisputeForm() if may_dispute else None),
+        "correction_requests": [
+            (
+                r,
+                CorrectionDecisionForm(request_id=r.pk)
+                if decide and r.status == MeasurementStatus.REQUESTED
+                else None,
+            )
+            for r in correction_requests_of(measurement=figure)
+        ],
     }
 
 
@@ -228,9 +244,17 @@ def measurement_correct_view(request, pk):
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            if corrected.status == MeasurementStatus.REQUESTED:
+                messages.success(
+                    request,
+                    "Correction requested: the figure keeps counting until a manager accepts the correction.",
+                )
+                return redirect(reverse("measurements:detail", args=[figure.pk]) + "#corrections")
             messages.success(request, "Correction saved; the old figure stays in the history.")
             return redirect("measurements:detail", pk=corrected.pk)
-    return render(request, "measurements/measurement_correct.html", {"figure": figure, "form": form})
+    needs_review = correction_needs_review(measurement=figure, actor=request.user, now=timezone.now())
+    context = {"figure": figure, "form": form, "needs_review": needs_review}
+    return render(request, "measurements/measurement_correct.html", context)
 
 
 @login_required
@@ -364,6 +388,7 @@ def validation_queue(request):
     form = ValidationFilterForm(request.GET, vendors=vendors, service_levels=service_levels)
     queue = validation_queue_for_user(user=user, **form.filters())
     disputes = open_figure_disputes_for_user(user=user)
+    correction_requests = open_correction_requests_for_user(user=user)
     may_decide = may_review(user)
     context = {
         "disputes": [
@@ -371,6 +396,11 @@ def validation_queue(request):
             for d in disputes[:OPEN_DISPUTES_SHOWN]
         ],
         "more_disputes": len(disputes) > OPEN_DISPUTES_SHOWN,
+        "correction_requests": [
+            (r, CorrectionDecisionForm(request_id=r.pk) if may_decide else None)
+            for r in correction_requests[:OPEN_REQUESTS_SHOWN]
+        ],
+        "more_requests": len(correction_requests) > OPEN_REQUESTS_SHOWN,
         "form": form,
         "page_obj": Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page")),
         "waiting": sum(v["waiting"] for v in vendors),
@@ -450,4 +480,40 @@ def dispute_resolve_view(request, pk):
         return _back(request)
     verb = "upheld" if data["decision"] == "upheld" else "rejected"
     messages.success(request, f"Dispute {verb}; the vendor sees the decision on the figure.")
+    return _back(request)
+
+
+@login_required
+@require_POST
+def correction_decide_view(request, pk):
+    """A manager accepts or rejects a vendor's correction request, with the reason the vendor reads."""
+    correction = policy.get_visible_or_404(
+        request.user, Measurement.objects.select_related("service_level__metric"), pk=pk
+    )
+    if not services.may_decide_corrections(request.user):
+        raise PermissionDenied
+    if correction.corrects_id is None:
+        messages.error(request, "This figure is not a correction request; there is nothing to decide.")
+        return _back(request)
+    form = CorrectionDecisionForm(request.POST, request_id=correction.pk)
+    if not form.is_valid():
+        errors = [e for field_errors in form.errors.values() for e in field_errors]
+        messages.error(request, "The correction was not decided: " + " ".join(errors))
+        return _back(request)
+    data = form.cleaned_data
+    try:
+        services.correction_request_decide(
+            request=correction, actor=request.user, accept=data["decision"] == "accept", reason=data["reason"]
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(request)
+    if data["decision"] == "accept":
+        messages.success(
+            request, "Correction accepted; it replaces the old figure and the period is re-evaluated."
+        )
+    else:
+        messages.success(
+            request, "Correction rejected; the old figure keeps counting and the vendor sees why."
+        )
     return _back(request)

@@ -320,15 +320,24 @@ def _seed_corrections(run: _Run, by_period: dict) -> int:
         )
         original.is_current = False
         original.save(update_fields=["is_current"])
+        # Four eyes: a vendor's correction was a request the manager accepted a day later; the
+        # manager's own correction is the client's figure, which the vendor let stand.
+        corrector = run.users[correction.corrected_by]
+        by_client = corrector.vendor_id is None
         Measurement.objects.create(
             service_level=service_level,
             measured_on=original.measured_on,
             value=_decimal(value, service_level.metric),
             denominator=denominator,
             source=MeasurementSource.FORM,
-            submitted_by=run.users[correction.corrected_by],
+            status=MeasurementStatus.VALIDATED,
+            submitted_by=corrector,
             submitted_at=submitted_at,
+            reviewed_by=corrector if by_client else run.users[data.MARIA],
+            reviewed_at=min(submitted_at + timedelta(days=1), run.now),
+            entered_by_client=by_client,
             supersedes=original,
+            corrects=None if by_client else original,
             correction_reason=correction.reason,
             is_late=submitted_at.date() > deadline,
             note=original.note,

@@ -75,8 +75,8 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             for sql in dialect.session_settings():  # the reference runs with the engine's settings
                 cursor.execute(sql)
-        reference_results(today=today)  # warm the cache
-        reference, ref_seconds = self._timed(lambda: reference_results(today=today))
+        reference_results(today=today, now=now)  # warm the cache
+        reference, ref_seconds = self._timed(lambda: reference_results(today=today, now=now))
         out(f"reference statement: {len(reference)} service-level periods in {ref_seconds:.3f} s")
 
         with CaptureQueriesContext(connection) as queries:
