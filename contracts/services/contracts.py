@@ -36,6 +36,7 @@ CONTRACT_FIELDS = (
     "total_value",
     "monthly_charge",
     "at_risk_percent",
+    "late_figures_clear_unreported",
     "scope_of_work",
     "internal_notes",
 )
