@@ -78,14 +78,19 @@ def hidden(portfolio, manager, vendor_a_user, vendor_a_admin):
         raised_at=now - timedelta(hours=2),
         level_started_at=now - timedelta(hours=2),
     )
-    issue_escalate(issue=internal_issue, actor=manager, note=f"{SECRET}: the board wants to re-tender.")
+    issue_escalate(
+        issue=internal_issue,
+        actor=manager,
+        from_level=internal_issue.level,
+        note=f"{SECRET}: the board wants to re-tender.",
+    )
     open_issue = factories_issues.IssueFactory(
         vendor=side.vendor,
         path=path,
         title="Tickets bounce between desks",
         raised_at=now - timedelta(hours=1),
     )
-    issue_escalate(issue=open_issue, actor=manager)
+    issue_escalate(issue=open_issue, actor=manager, from_level=open_issue.level)
 
     # A forum the vendor's users belong to, with a meeting whose agenda is built from what is open.
     forum = factories_meetings.ForumFactory(vendor=side.vendor, name="Operational review")

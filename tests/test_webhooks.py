@@ -271,6 +271,9 @@ def test_cleared_closed_and_disputed_breaches_are_events(clock, receiver, manage
     types = ["breach.opened", "breach.cleared", "breach.closed", "dispute.opened", "dispute.resolved"]
     subscribe(manager, receiver.url, types)
     service_level = unreported_service_level(vendor_a)
+    # This contract lets late figures clear a "not reported" breach (the default keeps it a failure).
+    service_level.contract.late_figures_clear_unreported = True
+    service_level.contract.save(update_fields=["late_figures_clear_unreported"])
     missed = factories.ServiceLevelFactory(contract=service_level.contract, effective_from=JAN)
     factories.MeasurementFactory(service_level=missed, measured_on=date(2026, 1, 10), value=Decimal("90"))
     factories.MeasurementFactory(service_level=missed, measured_on=date(2026, 2, 10), value=Decimal("99.9"))

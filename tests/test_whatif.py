@@ -163,15 +163,15 @@ def test_a_proposed_quarterly_period_judges_quarters(contract, availability):
     # A quarter's charge is three months': 300,000 × 12 % × 60 % = 21,600.
     assert (sl.proposal.breaches, sl.proposal.credits) == (1, D("21600.00"))
     assert (sl.today.breaches, len([r for r in sl.rows if r.today])) == (4, 12)
-    # The contract's ledger: the four failed months today, the third quarter under the proposal.
+    # The contract's ledger is per calendar month: the four failed months today; under the proposal the
+    # third quarter's 21,600 lands in September, capped at the month's 100,000 × 12 % = 12,000.
     assert [(row.period_kind, row.period_start, row.today, row.proposal) for row in replay.ledger] == [
         ("monthly", date(2026, 3, 1), D("7200.00"), 0),
         ("monthly", date(2026, 6, 1), D("7200.00"), 0),
-        ("quarterly", date(2026, 7, 1), 0, D("21600.00")),
-        ("monthly", date(2026, 9, 1), D("7200.00"), 0),
+        ("monthly", date(2026, 9, 1), D("7200.00"), D("12000.00")),
         ("monthly", date(2026, 12, 1), D("7200.00"), 0),
     ]
-    assert (replay.credits_today, replay.credits_proposal) == (D("28800.00"), D("21600.00"))
+    assert (replay.credits_today, replay.credits_proposal) == (D("28800.00"), D("12000.00"))
 
 
 def test_the_contract_replay_covers_every_service_level_and_caps_the_ledger(contract, availability):

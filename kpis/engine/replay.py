@@ -121,17 +121,16 @@ def _snapshot(*, contract, work: list) -> Snapshot:
         .values_list("service_level_id", "period_start")
         if key in keys
     }
-    # The ledger rows of these periods, by the period length each service level has here.
-    kinds = dict(ServiceLevel.objects.filter(pk__in=sl_ids).values_list("pk", "period"))
-    ledger_keys = {(kinds[sl], start) for sl, start in keys}
+    # The ledger is per contract and calendar month: a period's credit belongs to the month it ends in.
+    months = {periods.period_start(periods.MONTHLY, end) for _, _, end in work}
     credits = {
         (kind, start): amount
-        for kind, start, amount in ServiceCredit.objects.filter(contract=contract, period_start__gte=first)
+        for kind, start, amount in ServiceCredit.objects.filter(
+            contract=contract, period_kind=periods.MONTHLY, period_start__in=months
+        )
         .order_by()
         .values_list("period_kind", "period_start", "amount")
-        if (kind, start) in ledger_keys
     }
-    months = {periods.period_start(periods.MONTHLY, end) for _, _, end in work}
     scorecards = {
         row["period_start"]: row
         for row in Scorecard.objects.filter(vendor_id=contract.vendor_id, period_start__in=months)

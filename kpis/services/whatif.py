@@ -288,28 +288,21 @@ def whatif_replay(
         replays.append(
             ServiceLevelReplay(sl, overrides.get(sl.pk) or Override(), rows, totals_today, totals_proposal)
         )
-    ledger_keys = sorted(
-        {(sl.period, start, end) for sl in service_levels for pk, start, end in today.periods if pk == sl.pk}
-        | {
-            (
-                overrides[sl.pk].period if overrides.get(sl.pk) and overrides[sl.pk].period else sl.period,
-                start,
-                end,
-            )
-            for sl in service_levels
-            for pk, start, end in proposal.periods
-            if pk == sl.pk
-        },
-        key=lambda k: (k[1], k[0]),
+    # The contract's ledger is per calendar month: each period's credit lands in the month it ends in.
+    ledger_months = sorted(
+        {
+            periods.period_bounds(periods.MONTHLY, end)
+            for replay in (today, proposal)
+            for _pk, _start, end in replay.periods
+        }
     )
     ledger = []
-    for kind, start, end in ledger_keys:
-        old, new = today.credits.get((kind, start)), proposal.credits.get((kind, start))
+    for start, end in ledger_months:
+        key = (periods.MONTHLY, start)
+        old, new = today.credits.get(key), proposal.credits.get(key)
         if old is None and new is None:
             continue
-        ledger.append(LedgerRow(kind, start, end, old or Decimal("0"), new or Decimal("0")))
-    # The ledger holds only critical service levels' periods; keep one row per period.
-    ledger = list({(row.period_kind, row.period_start): row for row in ledger}.values())
+        ledger.append(LedgerRow(periods.MONTHLY, start, end, old or Decimal("0"), new or Decimal("0")))
     months_touched = sorted(set(today.scorecards) | set(proposal.scorecards))
     scores = [
         ScoreRow(
