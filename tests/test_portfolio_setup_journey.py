@@ -610,3 +610,39 @@ def test_a_relationship_set_up_from_an_empty_portal_through_its_pages(
         service_level=availability
     )
     assert set(others.values_list("outcome", flat=True)) == {"met"} and others.count() == 32
+
+    # The vendor reads its service level with both levels in its history but without the internal fields.
+    vendor_client = sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    seen = page(vendor_client, reverse("service_levels:detail", args=[availability.pk]))
+    assert "Year-one review" in seen and "Pool allocation" not in seen and "2,880" not in seen
+    # Its monthly scores, by hand: the other categories are always met (100), so the score is
+    # 30 % × quality + 70 % × 100 under the default scheme (30/30/25/15).
+    scorecards = table_rows(page(vendor_client, reverse("scorecards:list")), "table")["tbody"]
+    expected_scores = []
+    for month in range(8, 0, -1):
+        levels = OLD_LEVELS if month < 7 else NEW_LEVELS
+        points = {"met": 100, "warning": 50, "breached": 0}[hand_outcome(hand_average(month), *levels)]
+        quality = Decimal(40 * points + 20 * 100) / 60
+        score = (Decimal("0.30") * quality + 70).quantize(Decimal("0.01"))
+        expected_scores.append((date(2026, month, 1).strftime("%B %Y"), score))
+    assert [(row[0], Decimal(row[2])) for row in scorecards] == expected_scores
+    # The contract-wide replay in September shows the SOW's capped credit ledger, by hand: March and April
+    # breached under the levels they had (2,880.00 each, under the 4,800.00 cap), every other month nothing.
+    client = sign_in(manager.email, TEST_PASSWORD)
+    contract_whatif = client.get(
+        reverse("whatif:contract", args=[sow.pk]), {"replay": "1", f"sl{availability.pk}-target": "99"}
+    )
+    assert contract_whatif.status_code == 200
+    ledger = contract_whatif.context["replay"].ledger
+    assert {row.period_start.month: row.today for row in ledger if row.today} == {
+        3: Decimal("2880"),
+        4: Decimal("2880"),
+    }
+    # The breaches the engine opened are exactly the two months the levels of their day failed.
+    breaches = client.get(reverse("breaches:list"), {"status": ""}).context["page_obj"]
+    assert sorted((b.service_level_id, b.period_start) for b in breaches) == [
+        (availability.pk, date(2026, 3, 1)),
+        (availability.pk, date(2026, 4, 1)),
+    ]
+    for url in ("/", reverse("vendors:detail", args=[vendor.pk]), sow.get_absolute_url()):
+        assert client.get(url).status_code == 200, url
