@@ -9,12 +9,15 @@ hand — and applies it from July; the engine then judges January–June with th
 onwards with the new ones.
 """
 
+import csv
+import io
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
@@ -73,8 +76,9 @@ SERVICE_LEVELS = {
 
 
 @pytest.fixture(autouse=True)
-def _utc(settings):
+def _utc_and_private_media(settings, tmp_path):
     settings.TIME_ZONE = "UTC"
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 def at(year, month, day, hour=9):
@@ -416,13 +420,13 @@ def record_raci(manager_client, vendor, manager):
         assert response.status_code == 302, errors_of(response)
 
 
-def report_month(month, service_levels, manager):
-    """The vendor's administrator enters the month's figures on the 28th; the manager validates them in
-    the queue the same day."""
-    vendor_client = sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+def figures_of(code, month):
+    return AVAILABILITY[month] if code == "availability" else SERVICE_LEVELS[code][5]
+
+
+def enter_figures_on_the_form(vendor_client, month, service_levels):
     for code, sl in service_levels.items():
-        figures = AVAILABILITY[month] if code == "availability" else SERVICE_LEVELS[code][5]
-        for day, value in zip((10, 20), figures, strict=True):
+        for day, value in zip((10, 20), figures_of(code, month), strict=True):
             response = vendor_client.post(
                 reverse("measurements:new"),
                 {
@@ -433,6 +437,40 @@ def report_month(month, service_levels, manager):
                 },
             )
             assert response.status_code == 302, errors_of(response)
+
+
+def upload_the_filled_template(vendor_client, month, service_levels):
+    """Download the CSV template, fill in two rows per service level, upload it and confirm."""
+    template = vendor_client.get(reverse("measurements:template", args=["csv"]))
+    assert template.status_code == 200
+    header, example, *listed = csv.reader(io.StringIO(template.content.decode("utf-8").lstrip("\ufeff")))
+    assert example[0].startswith("#")
+    by_pk = {sl.pk: code for code, sl in service_levels.items()}
+    assert sorted(int(row[0]) for row in listed) == sorted(by_pk)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in listed:
+        for day, value in zip((10, 20), figures_of(by_pk[int(row[0])], month), strict=True):
+            filled = dict(zip(header, row, strict=True))
+            filled.update(measured_on=date(2026, month, day).isoformat(), value=value)
+            writer.writerow([filled[column] for column in header])
+    upload = SimpleUploadedFile("figures.csv", out.getvalue().encode(), content_type="text/csv")
+    response = vendor_client.post(reverse("measurements:upload"), {"file": upload}, follow=True)
+    preview = response.content.decode()
+    assert "10 figures checked and ready" in preview, preview[-3000:]
+    confirm = response.redirect_chain[-1][0] + "confirm/"
+    assert "10 figures saved." in vendor_client.post(confirm, follow=True).content.decode()
+
+
+def report_month(month, service_levels, manager, *, upload=False):
+    """The vendor's administrator reports the month's figures on the 28th (on the form, or in the
+    template it fills in and uploads); the manager validates them in the queue the same day."""
+    vendor_client = sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    if upload:
+        upload_the_filled_template(vendor_client, month, service_levels)
+    else:
+        enter_figures_on_the_form(vendor_client, month, service_levels)
 
     manager_client = sign_in(manager.email, TEST_PASSWORD)
     queue = page(manager_client, reverse("measurements:validation"))
@@ -586,10 +624,10 @@ def test_a_relationship_set_up_from_an_empty_portal_through_its_pages(
         )
     ) == [(date(2026, 1, 1), *OLD_LEVELS), (date(2026, 7, 1), *NEW_LEVELS)]
 
-    # ---- June to August: reporting goes on; on 10 September the engine has judged them all ----
+    # ---- June to August: reporting goes on, now by file; on 10 September the engine has judged them all ----
     for month in range(6, 9):
         time_machine.move_to(at(2026, month, 28), tick=False)
-        report_month(month, service_levels, manager)
+        report_month(month, service_levels, manager, upload=True)
     time_machine.move_to(at(2026, 9, 10), tick=False)
     run_evaluation()
 
