@@ -528,6 +528,20 @@ def test_a_relationship_set_up_from_an_empty_portal_through_its_pages(
     invite_and_accept_the_admin(client, vendor, mailoutbox, django_capture_on_commit_callbacks)
     record_raci(client, vendor, manager)
     assert set(checklist(page(client, to_active)).values()) == {"Done"}
+    manager_sees = page(client, sow.get_absolute_url()) + page(
+        client, reverse("vendors:detail", args=[vendor.pk])
+    )
+    assert "40,000" in manager_sees and "Incumbent for the service desk" in manager_sees
+    # The new administrator reads its side of the relationship, never the internal notes or charges.
+    vendor_client = sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
+    for url in (
+        reverse("vendors:detail", args=[vendor.pk]),
+        sow.get_absolute_url(),
+        reverse("service_levels:detail", args=[availability.pk]),
+    ):
+        seen = page(vendor_client, url)
+        assert "Initech" in seen and "Incumbent for the service desk" not in seen and "40,000" not in seen
+    assert vendor_client.get(reverse("vendors:lifecycle", args=[vendor.pk])).status_code == 403
     assert move(client, vendor, "active", "Go-live agreed.").status_code == 302
     vendor.refresh_from_db()
     assert vendor.status == VendorStatus.ACTIVE
