@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from accounts.models import Role, User
 from contracts.models import Contract
@@ -459,7 +459,8 @@ def upload_the_filled_template(vendor_client, month, service_levels):
     response = vendor_client.post(reverse("measurements:upload"), {"file": upload}, follow=True)
     preview = response.content.decode()
     assert "10 figures checked and ready" in preview, preview[-3000:]
-    confirm = response.redirect_chain[-1][0] + "confirm/"
+    upload_pk = resolve(response.redirect_chain[-1][0]).kwargs["pk"]
+    confirm = reverse("measurements:upload_confirm", args=[upload_pk])
     assert "10 figures saved." in vendor_client.post(confirm, follow=True).content.decode()
 
 
