@@ -10,12 +10,20 @@ from celery import current_app
 from django.db import transaction
 
 
+def task_named(name: str):
+    """The registered task called ``name``. Outside a worker the apps' task modules are only imported
+    once something asks for them, so a name not registered yet runs Celery's autodiscovery first."""
+    if name not in current_app.tasks:
+        current_app.loader.import_default_modules()
+    return current_app.tasks[name]
+
+
 def enqueue_on_commit(task, *args, **kwargs):
     """Send `task` (a task or a registered task's name) with these arguments (ids and plain values,
     never model instances) after commit."""
 
     def send():
-        target = current_app.tasks[task] if isinstance(task, str) else task
+        target = task_named(task) if isinstance(task, str) else task
         target.delay(*args, **kwargs)
 
     transaction.on_commit(send)

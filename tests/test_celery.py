@@ -120,3 +120,21 @@ def test_round_trip_through_redis_and_a_real_worker(worker_queue):
 
     assert result.get(timeout=60) == "pong"
     result.forget()
+
+
+def test_a_task_named_by_a_service_is_found_in_a_process_that_never_imported_it():
+    """Services name their tasks instead of importing them; in a web or management process, where
+    no worker has run Celery's autodiscovery, the name must still find the task."""
+    script = (
+        "import sys, django; django.setup()\n"
+        "from accounts.queue import task_named\n"
+        "assert 'kpis.tasks' not in sys.modules and 'api.tasks' not in sys.modules\n"
+        "print(task_named('kpis.tasks.evaluate_due').name, task_named('api.tasks.webhook_deliver').name)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "true"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=60
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["kpis.tasks.evaluate_due", "api.tasks.webhook_deliver"]

@@ -10,7 +10,6 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from celery import current_app
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,6 +18,7 @@ from django.utils import timezone
 from accounts import policy
 from accounts.audit import action_code, audit_record, audited_create
 from accounts.models import AuditEvent
+from accounts.queue import task_named
 
 from .. import periods
 from ..models import (
@@ -220,7 +220,7 @@ def _queue_if_evaluated(*, service_level: ServiceLevel, measured_on: date, now: 
 
 def request_evaluation() -> None:
     """Ask the engine to run; queued with transaction.on_commit by the writes above."""
-    current_app.tasks["kpis.tasks.evaluate_due"].delay()
+    task_named("kpis.tasks.evaluate_due").delay()
 
 
 @transaction.atomic
