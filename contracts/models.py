@@ -1,6 +1,7 @@
 """Contracts (MSA → SOW → order), their deliverables and milestones, documents, renewal decisions and
 the ledger of notice reminders."""
 
+import datetime
 import uuid
 from decimal import Decimal
 from pathlib import PurePath
@@ -46,6 +47,14 @@ class NoticeAlignment(models.TextChoices):
     QUARTER_END = "quarter_end", "To the end of a quarter"
 
 
+# Contract dates the portal can reckon with: renewals, notice deadlines and periods stay within the
+# calendar (a term ending in 9999 has no "day after").
+CONTRACT_DATE_RANGE = [
+    MinValueValidator(datetime.date(1900, 1, 1), "Enter a date from 1900 on."),
+    MaxValueValidator(datetime.date(2199, 12, 31), "Enter a date before 2200."),
+]
+
+
 class Contract(models.Model):
     vendor = models.ForeignKey(Vendor, on_delete=models.PROTECT, related_name="contracts")
     reference = models.CharField(max_length=40, unique=True)
@@ -86,14 +95,16 @@ class Contract(models.Model):
         help_text="Off: a period not reported by its deadline stays a reporting failure (marked reported "
         "late) and its credit stands; the late figures are still tested against the target.",
     )
-    start_date = models.DateField()
-    initial_term_end = models.DateField()
+    start_date = models.DateField(validators=CONTRACT_DATE_RANGE)
+    initial_term_end = models.DateField(validators=CONTRACT_DATE_RANGE)
     renewal_type = models.CharField(max_length=10, choices=RenewalType.choices, default=RenewalType.NONE)
-    renewal_term_months = models.PositiveSmallIntegerField(default=12)
+    renewal_term_months = models.PositiveSmallIntegerField(default=12, validators=[MaxValueValidator(120)])
     notice_period_unit = models.CharField(
         "notice period in", max_length=6, choices=NoticeUnit.choices, default=NoticeUnit.DAYS
     )
-    notice_period_days = models.PositiveSmallIntegerField(default=90, help_text="When notice is in days.")
+    notice_period_days = models.PositiveSmallIntegerField(
+        default=90, validators=[MaxValueValidator(1830)], help_text="When notice is in days."
+    )
     notice_period_months = models.PositiveSmallIntegerField(
         default=3, validators=[MaxValueValidator(60)], help_text="When notice is in months."
     )

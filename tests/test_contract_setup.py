@@ -121,6 +121,29 @@ def test_the_contract_form_shows_the_models_errors_under_their_fields(
     assert not Contract.objects.filter(title="Managed workplace MSA").exists()
 
 
+def test_dates_and_terms_the_calendar_cannot_reckon_with_are_field_errors(client_for, manager, vendor_a):
+    """A term ending in 9999 or a notice of two billion days would break every page that reckons the
+    contract's dates; the form refuses them instead."""
+    client = client_for(manager)
+
+    response = client.post(
+        reverse("contracts:new"),
+        form_data(
+            vendor_a,
+            renewal_type="tacit",
+            initial_term_end="9999-12-31",
+            notice_period_days="2147483648",
+            renewal_term_months="5000",
+        ),
+    )
+
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["initial_term_end"] == ["Enter a date before 2200."]
+    assert set(errors) >= {"notice_period_days", "renewal_term_months"}
+    assert not Contract.objects.filter(vendor=vendor_a).exists()
+
+
 def test_an_order_needs_a_parent_and_an_msa_cannot_have_one(manager, vendor_a):
     msa = factories.ContractFactory(vendor=vendor_a)
     base = {

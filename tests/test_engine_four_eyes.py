@@ -319,6 +319,48 @@ def test_with_a_wait_a_manager_validation_counts_at_once_but_a_manager_figure_wa
     )
 
 
+def test_with_a_wait_a_manager_correction_leaves_the_vendors_figure_standing_until_it_counts(
+    settings, sl, vendor_a_user, manager
+):
+    settings.FIGURES_COUNT_AFTER_DAYS = 7
+    vendor_figure = submit(sl, vendor_a_user, "99.8", now=at(2026, 2, 3))
+    services.measurement_review(
+        measurements=[vendor_figure], actor=manager, decision="validate", now=at(2026, 2, 4)
+    )
+    run_evaluation(now=at(2026, 2, 10))
+    assert (result(sl, JAN).attained, result(sl, JAN).outcome) == (D("99.8"), Outcome.MET)
+
+    correction = services.measurement_correct(
+        measurement=vendor_figure,
+        value="90",
+        reason="Our monitoring saw the outage",
+        actor=manager,
+        now=at(2026, 2, 11),
+    )
+    run_evaluation(now=at(2026, 2, 12))
+
+    # The manager's 90 waits for the vendor's eyes; the vendor's validated 99.8 stands meanwhile.
+    jan = result(sl, JAN)
+    assert correction.is_current and correction.supersedes == vendor_figure
+    assert (jan.attained, jan.sample_count, jan.outcome, jan.figures_basis) == (
+        D("99.8"),
+        1,
+        Outcome.MET,
+        FiguresBasis.PENDING,
+    )
+    assert not Breach.objects.filter(service_level=sl).exists()
+
+    # Once the vendor has let it stand seven days, the correction counts in its place.
+    run_evaluation(now=at(2026, 2, 18, 12))
+    jan = result(sl, JAN)
+    assert (jan.attained, jan.sample_count, jan.outcome, jan.figures_basis) == (
+        D("90"),
+        1,
+        Outcome.BREACHED,
+        FiguresBasis.VALIDATED,
+    )
+
+
 def test_with_a_wait_a_vendor_figure_that_stood_is_corrected_only_by_request(settings, sl, vendor_a_user):
     settings.FIGURES_COUNT_AFTER_DAYS = 7
     figure = submit(sl, vendor_a_user, "97", now=at(2026, 1, 21))

@@ -237,3 +237,28 @@ def test_digest_sections_shared_by_a_vendors_users_refuse_rows_that_differ_per_r
     for narrowed in (Issue, Meeting, AgendaItem, ContractDocument):
         with pytest.raises(ValueError, match="differ per reader"):
             _vendor_rows(narrowed, vendor_ids)
+
+
+def test_an_internal_value_does_not_reach_vendors_through_an_objects_name(
+    client_for, manager, vendor_a, vendor_a_user
+):
+    """The trail and the timelines show each object's name to vendor users; a credit tier's factor, which
+    is internal, must not be part of it."""
+    from accounts.audit import audited_create
+    from kpis.models import CreditTier, ServiceLevelKind
+
+    service_level = factories.ServiceLevelFactory(
+        contract=factories.SOWFactory(vendor=vendor_a), kind=ServiceLevelKind.CSL
+    )
+    audited_create(
+        model=CreditTier, actor=manager, service_level=service_level, shortfall="2.22", factor_percent="17.71"
+    )
+
+    client = client_for(vendor_a_user)
+    pages = [
+        client.get(reverse("audit:trail")).content.decode(),
+        client.get(reverse("audit:export") + "?format=csv").content.decode(),
+        client.get(reverse("vendors:detail", args=[vendor_a.pk])).content.decode(),
+    ]
+    assert any("2.22" in page for page in pages)  # the tier's event does reach the vendor
+    assert not [page for page in pages if "17.71" in page]

@@ -3,7 +3,8 @@ level and closed period, the attained value and outcome the engine must also pro
 
 It counts figures by the same four-eyes rule as the engine, written out on its own: a current figure
 counts unless disputed (by a manager or by an open vendor dispute), and, when figures wait, only once
-validated by the other side, computed by the portal, or submitted at or before ``count_before``."""
+validated by the other side, computed by the portal, or submitted at or before ``count_before``; a
+figure a correction superseded stands while that correction does not count."""
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -24,6 +25,12 @@ def reference_sql() -> str:
             " AND (m.source = 'system' OR (m.status = 'validated' AND NOT m.entered_by_client)"
             " OR m.submitted_at <= %(count_before)s)"
         )
+    # A superseded figure stands while the correction that superseded it does not count.
+    newer = counted.replace("m.", "n.")
+    standing = (
+        "(m.is_current OR EXISTS (SELECT 1 FROM kpis_measurement n WHERE n.supersedes_id = m.id "
+        f"AND n.is_current AND NOT ({newer})))"
+    )
     bucket = dialect.period_bucket("sl.period", "m.measured_on")
     closed = dialect.add_days('p."end"', "sl.grace_days + 1") + " <= %(today)s"
     if dialect.is_postgres():
@@ -31,7 +38,7 @@ def reference_sql() -> str:
         p95_cte, p95_join, p95_col = "", "", "a.p95"
     else:
         p95_select = ""
-        p95_cte = dialect.p95_cte(f"AND {counted}") + ","
+        p95_cte = dialect.p95_cte(f"AND {standing} AND {counted}") + ","
         p95_join = "LEFT JOIN p95 q ON q.sl_id = sl.id AND q.ps = p.start"
         p95_col = "q.p95"
     target = (
@@ -46,7 +53,7 @@ WITH {p95_cte} agg AS (
            MIN(m.value) AS v_min, MAX(m.value) AS v_max, SUM(m.denominator) AS v_den {p95_select}
     FROM kpis_measurement m JOIN kpis_servicelevel sl ON sl.id = m.service_level_id
     JOIN kpis_metric mt ON mt.id = sl.metric_id
-    WHERE m.is_current AND {counted}
+    WHERE {standing} AND {counted}
     GROUP BY m.service_level_id, {bucket}
 ),
 v AS (

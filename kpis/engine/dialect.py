@@ -94,12 +94,13 @@ def drop_work_table() -> list[str]:
 
 
 def p95_cte(filters: str) -> str:
-    """A CTE ``p95(sl_id, ps, p95)``: the linearly interpolated 95th percentile per period."""
+    """A CTE ``p95(sl_id, ps, p95)``: the linearly interpolated 95th percentile per period of the
+    figures ``filters`` (``AND …`` conditions on ``m``) keep."""
     bucket = period_bucket("sl.period", "m.measured_on")
     source = (
         "FROM kpis_measurement m JOIN kpis_servicelevel sl ON sl.id = m.service_level_id "
         "JOIN kpis_metric mt ON mt.id = sl.metric_id "
-        f"WHERE m.is_current AND mt.aggregation = 'p95' {filters}"
+        f"WHERE mt.aggregation = 'p95' {filters}"
     )
     if is_postgres():
         return (

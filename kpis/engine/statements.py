@@ -4,6 +4,8 @@ Parameters are passed by name (``%(name)s``); identifiers are fixed strings. The
 statements read the temporary ``eval_work`` table of (service level, period) pairs.
 """
 
+import re
+
 from django.conf import settings
 
 from . import dialect as d
@@ -50,6 +52,18 @@ def counted_figure(undisputed: str = f"NOT EXISTS ({OPEN_DISPUTE})") -> str:
             " OR m.submitted_at <= %(count_before)s)"
         )
     return sql
+
+
+def standing_figure() -> str:
+    """The figures a period rests on: the current ones, and a figure a correction superseded for as
+    long as that correction does not count — the old figure stands until the new one has had the other
+    side's eyes (a manager's correction of a vendor's validated figure, say, or one the vendor
+    disputes)."""
+    newer = re.sub(r"\bm\.", "n.", counted_figure())
+    return (
+        "(m.is_current OR EXISTS (SELECT 1 FROM kpis_measurement n WHERE n.supersedes_id = m.id "
+        f"AND n.is_current AND NOT ({newer})))"
+    )
 
 
 def _closed(period_end: str, grace: str) -> str:
@@ -129,7 +143,7 @@ def upsert_results(*, full: bool) -> str:
     counted = counted_figure()
     # The percentile needs sorted values, so it is computed apart, over p95 metrics only; the
     # other aggregates then hash-aggregate without sorting every measurement.
-    p95_cte = d.p95_cte(f"AND {counted} {filters}") + ","
+    p95_cte = d.p95_cte(f"AND {standing_figure()} AND {counted} {filters}") + ","
     p95_join = "LEFT JOIN p95 q ON q.sl_id = t.service_level_id AND q.ps = t.period_start"
     p95_col = "q.p95"
     charge_factor = "CASE t.pkind WHEN 'weekly' THEN 12.0 / 52 WHEN 'monthly' THEN 1.0 ELSE 3.0 END"
@@ -156,7 +170,7 @@ WITH {p95_cte} fig AS (
     FROM kpis_measurement m JOIN kpis_servicelevel sl ON sl.id = m.service_level_id
     -- at most one open dispute per figure (a partial unique index), so the join adds no rows
     LEFT JOIN kpis_dispute x ON x.measurement_id = m.id AND x.status = 'open'
-    WHERE m.is_current {filters}
+    WHERE {standing_figure()} {filters}
 ),
 agg AS (
     SELECT sl_id, ps, SUM(counted) AS n,

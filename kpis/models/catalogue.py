@@ -332,4 +332,5 @@ class CreditTier(models.Model):
         ]
 
     def __str__(self):
-        return f"miss ≥ {self.shortfall}: {self.factor_percent}%"
+        # The factor is internal-only; the name reaches the audit trail, which vendor users read.
+        return f"credit tier from a miss of {self.shortfall}"

@@ -217,7 +217,8 @@ class ServiceCredit(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.contract_id} {self.period_start}: {self.amount} {self.currency}"
+        # The amounts are internal-only; the name may reach lists vendor users read.
+        return f"service credits of contract {self.contract_id}, {self.period_kind} from {self.period_start}"
 
 
 class PendingEvaluation(models.Model):
