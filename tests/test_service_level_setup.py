@@ -173,6 +173,11 @@ def test_once_figures_exist_levels_are_fixed(manager, portfolio):
     with pytest.raises(ValidationError) as error:
         service_level_update(service_level=sl, actor=manager, target=Decimal("50"), minimum=Decimal("40"))
     assert set(error.value.message_dict) == {"target", "minimum"}
+    # Turning a KPI into a critical service level (or back) would put money on periods already judged.
+    other_kind = "kpi" if sl.kind == "csl" else "csl"
+    with pytest.raises(ValidationError) as error:
+        service_level_update(service_level=sl, actor=manager, kind=other_kind)
+    assert set(error.value.message_dict) == {"kind"}
 
     service_level_update(service_level=sl, actor=manager, weight=30, grace_days=3)
     sl.refresh_from_db()
@@ -184,7 +189,7 @@ def test_once_figures_exist_levels_are_fixed(manager, portfolio):
 def test_the_edit_page_disables_the_fixed_fields(client_for, manager, portfolio):
     response = client_for(manager).get(reverse("service_levels:edit", args=[portfolio.a.service_level.pk]))
     form = response.context["form"]
-    assert form.fields["target"].disabled and form.fields["metric"].disabled
+    assert form.fields["target"].disabled and form.fields["metric"].disabled and form.fields["kind"].disabled
     assert not form.fields["weight"].disabled
 
 

@@ -34,7 +34,7 @@ SERVICE_LEVEL_FIELDS = (
     "effective_from",
 )
 # Fields that decide how past periods were judged: fixed once figures exist.
-LOCKED_WITH_FIGURES = ("metric", "target", "minimum", "period", "effective_from")
+LOCKED_WITH_FIGURES = ("metric", "kind", "target", "minimum", "period", "effective_from")
 RETIRED = "kpis.servicelevel.retired"
 
 
