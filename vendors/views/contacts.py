@@ -57,13 +57,19 @@ def contact_create(request, pk):
     return render(request, "vendors/contact_form.html", {"form": form, "vendor": vendor})
 
 
-@require_http_methods(["GET", "HEAD", "POST"])
-@login_required
-def contact_edit(request, pk, contact_pk):
+def _contact_to_change(request, pk, contact_pk):
+    """The vendor and its contact, for a user who may change the contact (404 / 403 otherwise)."""
     vendor = vendor_for_user(user=request.user, pk=pk)
     contact = contact_for_user(user=request.user, vendor=vendor, pk=contact_pk)
     if not policy.can(request.user, policy.Action.CHANGE, contact):
         raise PermissionDenied
+    return vendor, contact
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def contact_edit(request, pk, contact_pk):
+    vendor, contact = _contact_to_change(request, pk, contact_pk)
     if contact.is_retired:
         messages.error(request, f"{contact.name} is retired; add them again as a new contact instead.")
         return redirect("vendors:contacts", pk=vendor.pk)
@@ -83,10 +89,7 @@ def contact_edit(request, pk, contact_pk):
 @login_required
 def contact_retire(request, pk, contact_pk):
     """A confirmation page first; the contact is retired only by posting it."""
-    vendor = vendor_for_user(user=request.user, pk=pk)
-    contact = contact_for_user(user=request.user, vendor=vendor, pk=contact_pk)
-    if not policy.can(request.user, policy.Action.CHANGE, contact):
-        raise PermissionDenied
+    vendor, contact = _contact_to_change(request, pk, contact_pk)
     if contact.is_retired:
         messages.info(request, f"{contact.name} is retired already.")
         return redirect("vendors:contacts", pk=vendor.pk)
